@@ -1,0 +1,75 @@
+/**
+ * The error catalogue: every failure Thumbsmith reports has a stable code here.
+ * Codes are part of the API. Never reuse or rename a retired code; add a new one.
+ *
+ * - `status`: the HTTP status the API answers with (mapped in one place, http/problem.ts).
+ * - `retryable`: a job that fails with this code is tried again (with backoff) while attempts remain;
+ *   `false` fails the image at once (a corrupt image stays corrupt).
+ */
+export const ERROR_CATALOGUE = {
+  // request
+  TS_VALIDATION: { status: 400, title: 'The request is not valid', retryable: false },
+  TS_FILE_MISSING: { status: 400, title: 'The multipart field "file" is missing', retryable: false },
+  TS_UPLOAD_TOO_LARGE: { status: 413, title: 'The upload is larger than allowed', retryable: false },
+  TS_UNSUPPORTED_MEDIA: { status: 415, title: 'The content is not an image', retryable: false },
+  TS_UNSUPPORTED_FORMAT: { status: 415, title: 'The image format is not supported', retryable: false },
+  TS_SVG_DISABLED: { status: 415, title: 'SVG input is disabled by configuration', retryable: false },
+  TS_NOT_FOUND: { status: 404, title: 'No such image', retryable: false },
+  TS_PRESET_NOT_FOUND: { status: 404, title: 'No such preset', retryable: false },
+  TS_ROUTE_NOT_FOUND: { status: 404, title: 'No such route', retryable: false },
+  TS_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', retryable: false },
+  TS_NOT_READY: { status: 409, title: 'The thumbnail is not ready yet', retryable: false },
+  TS_IMAGE_FAILED: { status: 409, title: 'The image failed to process', retryable: false },
+  // image content (at upload when the header tells, in the job when only decoding tells)
+  TS_IMAGE_CORRUPT: { status: 422, title: 'The image is corrupt or truncated', retryable: false },
+  TS_IMAGE_TOO_MANY_PIXELS: { status: 422, title: 'The image has more pixels than allowed', retryable: false },
+  TS_IMAGE_TOO_MANY_FRAMES: { status: 422, title: 'The image has more frames than allowed', retryable: false },
+  TS_IMAGE_DIMENSIONS: { status: 422, title: 'The image dimensions are not acceptable', retryable: false },
+  TS_RENDER_TIMEOUT: { status: 422, title: 'Rendering took longer than the per-job time limit', retryable: false },
+  TS_ATTEMPTS_EXHAUSTED: { status: 500, title: 'The job failed on every attempt', retryable: false },
+  // infrastructure (transient)
+  TS_STORAGE_UNAVAILABLE: { status: 503, title: 'Blob storage is unavailable', retryable: true },
+  TS_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable', retryable: true },
+  TS_QUEUE_UNAVAILABLE: { status: 503, title: 'The job queue is unavailable', retryable: true },
+  TS_BLOB_MISSING: { status: 500, title: 'A stored blob is missing', retryable: true },
+  TS_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down', retryable: true },
+  TS_INTERNAL: { status: 500, title: 'Internal error', retryable: true },
+} as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
+
+/** A failure with a catalogue code; `detail` is safe to show to the client. */
+export class ThumbsmithError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  /** Extra members for the problem document (e.g. `limit`, `retryAfterSeconds`). */
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; extensions?: Record<string, unknown> }) {
+    super(detail ?? ERROR_CATALOGUE[code].title, { cause: options?.cause });
+    this.name = 'ThumbsmithError';
+    this.code = code;
+    this.detail = detail ?? ERROR_CATALOGUE[code].title;
+    this.extensions = options?.extensions ?? {};
+  }
+
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status;
+  }
+
+  get retryable(): boolean {
+    return ERROR_CATALOGUE[this.code].retryable;
+  }
+}
+
+/** Any thrown value as a catalogue error; unknown errors become `TS_INTERNAL` (retryable). */
+export function toThumbsmithError(error: unknown): ThumbsmithError {
+  if (error instanceof ThumbsmithError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ThumbsmithError('TS_INTERNAL', message, { cause: error });
+}

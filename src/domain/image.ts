@@ -1,0 +1,63 @@
+import type { ErrorCode } from './errors.js';
+import type { OutputFormat } from './preset.js';
+
+export const IMAGE_STATUSES = ['queued', 'processing', 'done', 'failed'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+/** Formats Thumbsmith can read (sniffed from the bytes, never from a name). */
+export const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif', 'bmp', 'svg'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export interface OriginalInfo {
+  /** Blob key of the uploaded bytes (derived server-side). */
+  readonly key: string;
+  readonly format: InputFormat;
+  /** Width and height as displayed, i.e. after EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly frames: number;
+  /** The client's file name, sanitised; informational only. */
+  readonly filename: string | null;
+}
+
+export interface Variant {
+  readonly preset: string;
+  /** Version of the preset definition that rendered this variant. */
+  readonly presetVersion: string;
+  readonly key: string;
+  readonly width: number;
+  readonly height: number;
+  readonly format: OutputFormat;
+  readonly contentType: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export interface ImageError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** The metadata row: the truth about one image. The queue only carries work. */
+export interface ImageRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly status: ImageStatus;
+  readonly original: OriginalInfo;
+  readonly variants: readonly Variant[];
+  readonly error: ImageError | null;
+  /** Attempts started so far (1 after the first claim). */
+  readonly attempts: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly completedAt: Date | null;
+}
+
+export interface NewImage {
+  readonly id: string;
+  readonly tenant: string;
+  readonly original: OriginalInfo;
+  readonly createdAt: Date;
+}
