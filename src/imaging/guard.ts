@@ -1,0 +1,61 @@
+import { ThumbsmithError } from '../domain/errors.js';
+
+/**
+ * The job's time budget and abort signal. Steps call `check()` between operations and wrap native work in `race()`,
+ * so a timed-out or cancelled render returns at once (libvips finishes or is killed by its own timeout in the
+ * background; its result is discarded).
+ */
+export class RenderGuard {
+  readonly #deadline: number | undefined;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(options: { signal?: AbortSignal; timeoutMs?: number } = {}) {
+    this.#deadline = options.timeoutMs === undefined ? undefined : Date.now() + Math.max(0, options.timeoutMs);
+    this.#signal = options.signal;
+  }
+
+  /** Throws `TS_RENDER_TIMEOUT` when the budget is spent or the signal aborted. */
+  check(step: string): void {
+    if (this.#signal?.aborted) throw this.#timeout(`Rendering was cancelled before ${step}`);
+    if (this.#deadline !== undefined && Date.now() >= this.#deadline) {
+      throw this.#timeout(`Rendering ran out of time before ${step}`);
+    }
+  }
+
+  /** Whole seconds for sharp's `timeout()`; 0 (no limit) when there is no deadline. */
+  get sharpTimeoutSeconds(): number {
+    if (this.#deadline === undefined) return 0;
+    return Math.max(1, Math.ceil((this.#deadline - Date.now()) / 1000));
+  }
+
+  /** Settles with `work`, or rejects with `TS_RENDER_TIMEOUT` as soon as the deadline passes or the signal aborts. */
+  async race<T>(step: string, work: Promise<T>): Promise<T> {
+    this.check(step);
+    if (this.#deadline === undefined && !this.#signal) return work;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<never>((_resolve, reject) => {
+      if (this.#deadline !== undefined) {
+        timer = setTimeout(
+          () => reject(this.#timeout(`Rendering ran out of time during ${step}`)),
+          this.#deadline - Date.now(),
+        );
+      }
+      onAbort = () => reject(this.#timeout(`Rendering was cancelled during ${step}`));
+      this.#signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    // The losing native promise may still reject later; keep that from surfacing as unhandled.
+    work.catch(() => {});
+    try {
+      return await Promise.race([work, stop]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) this.#signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #timeout(detail: string): ThumbsmithError {
+    const reason = this.#signal?.aborted ? this.#signal.reason : undefined;
+    return new ThumbsmithError('TS_RENDER_TIMEOUT', detail, reason === undefined ? undefined : { cause: reason });
+  }
+}

@@ -1,0 +1,80 @@
+import { ThumbsmithError } from '../domain/errors.js';
+import type { Preset } from '../domain/preset.js';
+
+/** Limits checked against the header before any pixel is decoded. Values come from configuration. */
+export interface ImagingLimits {
+  /** Largest width × height of one frame, read from the header before decoding. @defaultValue 50e6 */
+  readonly maxInputPixels: number;
+  /** Most frames an animated input may have. @defaultValue 100 */
+  readonly maxFrames: number;
+  /** Largest sum of pixels over all frames when a preset keeps the animation. @defaultValue 250e6 */
+  readonly maxTotalPixels: number;
+  /** Largest width or height a preset may produce. @defaultValue 4096 */
+  readonly maxOutputDimension: number;
+  /** Accept SVG input (sanitised, then rasterised). @defaultValue false */
+  readonly allowSvg: boolean;
+}
+
+export const DEFAULT_IMAGING_LIMITS: ImagingLimits = Object.freeze({
+  maxInputPixels: 50e6,
+  maxFrames: 100,
+  maxTotalPixels: 250e6,
+  maxOutputDimension: 4096,
+  allowSvg: false,
+});
+
+/** SVG is text that a renderer parses in full, so its size is capped by bytes too (2 MiB). */
+export const MAX_SVG_BYTES = 2 * 1024 * 1024;
+
+/** Throws when the header says the image is too large to decode safely. */
+export function assertHeaderWithinLimits(
+  header: { width: number; height: number; frames: number },
+  limits: ImagingLimits,
+): void {
+  const { width, height, frames } = header;
+  if (!(width >= 1 && height >= 1 && Number.isSafeInteger(width) && Number.isSafeInteger(height))) {
+    throw new ThumbsmithError('TS_IMAGE_CORRUPT', `The image header declares invalid dimensions ${width}x${height}`);
+  }
+  if (width * height > limits.maxInputPixels) {
+    throw new ThumbsmithError(
+      'TS_IMAGE_TOO_MANY_PIXELS',
+      `The image is ${width}x${height} (${width * height} pixels); the limit is ${limits.maxInputPixels}`,
+      { extensions: { limit: limits.maxInputPixels } },
+    );
+  }
+  if (frames > limits.maxFrames) {
+    throw new ThumbsmithError(
+      'TS_IMAGE_TOO_MANY_FRAMES',
+      `The image has ${frames} frames; the limit is ${limits.maxFrames}`,
+      { extensions: { limit: limits.maxFrames } },
+    );
+  }
+}
+
+/** Throws when keeping every frame would exceed the total pixel budget. */
+export function assertAnimationWithinLimits(
+  header: { width: number; height: number; frames: number },
+  limits: ImagingLimits,
+): void {
+  const total = header.width * header.height * header.frames;
+  if (total > limits.maxTotalPixels) {
+    throw new ThumbsmithError(
+      'TS_IMAGE_TOO_MANY_PIXELS',
+      `Keeping the animation needs ${total} pixels over ${header.frames} frames; the limit is ${limits.maxTotalPixels}`,
+      { extensions: { limit: limits.maxTotalPixels } },
+    );
+  }
+}
+
+/** Throws when a preset's box is not a positive integer size within `maxOutputDimension`. */
+export function assertPresetWithinLimits(preset: Preset, limits: ImagingLimits): void {
+  const { name, width, height } = preset;
+  const valid = (n: number) => Number.isInteger(n) && n >= 1 && n <= limits.maxOutputDimension;
+  if (!valid(width) || !valid(height)) {
+    throw new ThumbsmithError(
+      'TS_IMAGE_DIMENSIONS',
+      `Preset "${name}" asks for ${width}x${height}; sizes must be whole numbers from 1 to ${limits.maxOutputDimension}`,
+      { extensions: { limit: limits.maxOutputDimension } },
+    );
+  }
+}
