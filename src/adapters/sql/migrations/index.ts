@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as createImages from './0001-create-images.js';
+
+/**
+ * Every metadata migration, old and new, for both dialects. Kysely runs them in key order, so keys are
+ * zero-padded and only ever appended.
+ */
+export const METADATA_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_create_images': createImages,
+});

@@ -1,0 +1,41 @@
+import type { ColumnType } from 'kysely';
+import type { ImageStatus, InputFormat } from '../../domain/image.js';
+
+/**
+ * A 64-bit integer column. SQLite hands it back as a number, node-postgres as a string (int8 can exceed 2^53),
+ * so reads go through `Number()` in image-row.ts.
+ */
+export type Int8Column = ColumnType<number | string, number, number>;
+export type NullableInt8Column = ColumnType<number | string | null, number | null, number | null>;
+
+/**
+ * One row per image. Timestamps are integer epoch milliseconds on both dialects. Variants are a JSON text column so
+ * that `markDone` is a single conditional UPDATE (atomic without a transaction, which matters on SQLite where the
+ * connection is shared with the job queue) and a listing reads one table.
+ */
+export interface ImagesTable {
+  id: string;
+  tenant: string;
+  status: ImageStatus;
+  original_key: string;
+  original_format: InputFormat;
+  original_width: number;
+  original_height: number;
+  original_bytes: Int8Column;
+  original_sha256: string;
+  original_frames: number;
+  original_filename: string | null;
+  /** JSON array of `Variant`; `[]` until the image is done. */
+  variants: string;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  created_at: Int8Column;
+  updated_at: Int8Column;
+  completed_at: NullableInt8Column;
+}
+
+/** The tables the metadata store owns. */
+export interface MetadataDatabase {
+  images: ImagesTable;
+}

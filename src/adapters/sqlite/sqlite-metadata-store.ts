@@ -1,0 +1,36 @@
+import type Database from 'better-sqlite3';
+import type { MetadataStore } from '../../ports/metadata-store.js';
+import { KyselyMetadataStore, type KyselyMetadataStoreOptions } from '../sql/kysely-metadata-store.js';
+import { migrateToLatest } from '../sql/migrate-to-latest.js';
+import { createSqliteKysely } from '../sql/sqlite-kysely.js';
+import { openSqliteDatabase } from './sqlite-database.js';
+
+/**
+ * The MetadataStore on an open SQLite handle (see openSqliteDatabase), after bringing its schema up to date.
+ * The handle stays the caller's: `close()` on the store leaves it open (the job queue uses it too).
+ */
+export async function createSqliteMetadataStore(
+  database: Database.Database,
+  options?: KyselyMetadataStoreOptions,
+): Promise<MetadataStore> {
+  const db = createSqliteKysely(database);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyMetadataStore(db, options);
+}
+
+/** `thumbsmith migrate` for the embedded database: opens the file, migrates, closes; returns the migrations applied. */
+export async function migrateSqliteFile(path: string): Promise<string[]> {
+  const database = openSqliteDatabase(path);
+  const db = createSqliteKysely(database);
+  try {
+    return await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+    database.close();
+  }
+}
