@@ -27,6 +27,15 @@ export const ERROR_CATALOGUE = {
   TS_IMAGE_DIMENSIONS: { status: 422, title: 'The image dimensions are not acceptable', retryable: false },
   TS_RENDER_TIMEOUT: { status: 422, title: 'Rendering took longer than the per-job time limit', retryable: false },
   TS_ATTEMPTS_EXHAUSTED: { status: 500, title: 'The job failed on every attempt', retryable: false },
+  // outbound fetch (upload-by-URL, webhooks)
+  TS_FETCH_FORBIDDEN_URL: { status: 400, title: 'The URL is not allowed', retryable: false },
+  TS_FETCH_BLOCKED_ADDRESS: { status: 400, title: 'The URL points to a non-public address', retryable: false },
+  TS_FETCH_TOO_LARGE: { status: 413, title: 'The fetched body is larger than allowed', retryable: false },
+  TS_FETCH_TIMEOUT: { status: 504, title: 'The URL did not answer in time', retryable: true },
+  TS_FETCH_UPSTREAM_CLIENT_ERROR: { status: 422, title: 'The URL answered with a client error', retryable: false },
+  TS_FETCH_UPSTREAM_SERVER_ERROR: { status: 502, title: 'The URL answered with a server error', retryable: true },
+  TS_FETCH_TOO_MANY_REDIRECTS: { status: 422, title: 'The URL redirected too many times', retryable: false },
+  TS_FETCH_FAILED: { status: 502, title: 'The URL could not be fetched', retryable: true },
   // infrastructure (transient)
   TS_STORAGE_UNAVAILABLE: { status: 503, title: 'Blob storage is unavailable', retryable: true },
   TS_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable', retryable: true },
@@ -34,6 +43,8 @@ export const ERROR_CATALOGUE = {
   TS_BLOB_MISSING: { status: 500, title: 'A stored blob is missing', retryable: true },
   TS_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down', retryable: true },
   TS_INTERNAL: { status: 500, title: 'Internal error', retryable: true },
+  // internal invariants (a server bug, never the client's fault)
+  TS_INVALID_BLOB_KEY: { status: 500, title: 'A blob key is not valid', retryable: false },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,9 @@
+import { VARIABLES } from './variables.js';
+
+/** The README's configuration table, generated from config/variables.ts (a test keeps the README in sync). */
+export function configurationTable(): string {
+  const rows = VARIABLES.map(
+    (v) => `| \`${v.name}\` | ${v.default === undefined ? '—' : `\`${v.default}\``} | ${v.description} |`,
+  );
+  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { type Config, ConfigError, type DatabaseConfig, type QueueConfig, type StorageConfig } from './config.js';
+import { parsePresets } from './presets.js';
+import { VARIABLES, type VariableName } from './variables.js';
+
+type Source = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and validates the configuration once, reporting every bad variable in one error, and returns it frozen.
+ * `env` wins over `CONFIG_FILE`, which wins over the defaults in config/variables.ts.
+ */
+export function loadConfig(env: Source = process.env, cores: number = availableParallelism()): Config {
+  const problems: string[] = [];
+  const file = readConfigFile(env.CONFIG_FILE, problems);
+  const raw = (name: VariableName): string | undefined => {
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    const fromFile = file[name];
+    if (fromFile !== undefined) return typeof fromFile === 'string' ? fromFile : JSON.stringify(fromFile);
+    return VARIABLES.find((v) => v.name === name)?.default;
+  };
+  const int = (name: VariableName, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const text = raw(name);
+    const value = Number(text);
+    if (text === undefined || !/^-?\d+$/.test(text.trim()) || value < min || value > max) {
+      problems.push(`${name}: expected an integer ${min}-${max} but received ${JSON.stringify(text)}`);
+      return min;
+    }
+    return value;
+  };
+  const optionalInt = (name: VariableName, min: number, max: number, fallback: number): number =>
+    raw(name) === undefined ? fallback : int(name, min, max);
+  const bool = (name: VariableName): boolean => {
+    const text = raw(name)?.toLowerCase();
+    if (text === 'true' || text === '1' || text === 'yes') return true;
+    if (text === 'false' || text === '0' || text === 'no' || text === undefined) return false;
+    problems.push(`${name}: expected true or false but received ${JSON.stringify(text)}`);
+    return false;
+  };
+
+  const dataDir = resolve(raw('DATA_DIR') ?? './data');
+  const concurrency = optionalInt('WORKER_CONCURRENCY', 1, 256, cores);
+  const maxOutputDimension = int('MAX_OUTPUT_DIMENSION', 16, 16384);
+  const { presets, errors: presetErrors } = parsePresets(raw('PRESETS') ?? '', maxOutputDimension);
+  problems.push(...presetErrors);
+
+  const logFormat = raw('LOG_FORMAT');
+  if (logFormat !== 'json' && logFormat !== 'pretty' && logFormat !== 'auto') {
+    problems.push(`LOG_FORMAT: expected json, pretty or auto but received ${JSON.stringify(logFormat)}`);
+  }
+  const logLevel = raw('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')} but received ${JSON.stringify(logLevel)}`);
+  }
+  const publicUrl = raw('PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    problems.push(`PUBLIC_URL: expected an absolute http(s) URL but received ${JSON.stringify(publicUrl)}`);
+  }
+
+  const config: Config = {
+    server: {
+      host: raw('HOST') ?? '127.0.0.1',
+      port: int('PORT', 0, 65535),
+      publicUrl: publicUrl?.replace(/\/+$/, ''),
+    },
+    dataDir,
+    database: parseDatabase(raw('DATABASE_URL'), dataDir, problems),
+    queue: parseQueue(raw('QUEUE_URL'), problems),
+    storage: parseStorage(raw('STORAGE_URL'), dataDir, env, raw, problems),
+    worker: {
+      concurrency,
+      imagingThreads: optionalInt('IMAGING_THREADS', 1, 64, concurrency >= cores ? 1 : cores),
+      imagingCacheMb: int('IMAGING_CACHE_MB', 0, 4096),
+      drainTimeoutMs: int('DRAIN_TIMEOUT_MS', 0, 3_600_000),
+    },
+    jobs: {
+      maxAttempts: int('JOB_MAX_ATTEMPTS', 1, 100),
+      backoffMs: int('JOB_BACKOFF_MS', 1, 3_600_000),
+      backoffMaxMs: int('JOB_BACKOFF_MAX_MS', 1, 86_400_000),
+      leaseMs: int('JOB_LEASE_MS', 200, 3_600_000),
+      timeoutMs: int('JOB_TIMEOUT_MS', 100, 3_600_000),
+    },
+    sweep: { intervalMs: int('SWEEP_INTERVAL_MS', 0, 86_400_000), staleMs: int('SWEEP_STALE_MS', 0, 86_400_000) },
+    limits: {
+      maxUploadBytes: int('MAX_UPLOAD_BYTES', 1, 10 * 1024 ** 3),
+      maxInputPixels: int('MAX_INPUT_PIXELS', 1, 2 ** 40),
+      maxFrames: int('MAX_FRAMES', 1, 100_000),
+      maxTotalPixels: int('MAX_TOTAL_PIXELS', 1, 2 ** 42),
+      maxOutputDimension,
+      allowSvg: bool('ALLOW_SVG'),
+    },
+    presets,
+    log: { level: logLevel, format: logFormat as Config['log']['format'] },
+  };
+  if (config.jobs.backoffMaxMs < config.jobs.backoffMs) {
+    problems.push('JOB_BACKOFF_MAX_MS: must not be smaller than JOB_BACKOFF_MS');
+  }
+  if (config.jobs.timeoutMs > config.jobs.leaseMs * 100) {
+    problems.push('JOB_TIMEOUT_MS: must be at most 100 × JOB_LEASE_MS');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function readConfigFile(path: string | undefined, problems: string[]): Record<string, unknown> {
+  if (!path) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      problems.push(`CONFIG_FILE: ${path} must hold a JSON object`);
+      return {};
+    }
+    for (const key of Object.keys(parsed)) {
+      if (!VARIABLES.some((v) => v.name === key)) problems.push(`CONFIG_FILE: unknown key "${key}" in ${path}`);
+    }
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    problems.push(`CONFIG_FILE: cannot read ${path}: ${(error as Error).message}`);
+    return {};
+  }
+}
+
+function parseDatabase(url: string | undefined, dataDir: string, problems: string[]): DatabaseConfig {
+  if (url === undefined) return { kind: 'sqlite', path: resolve(dataDir, 'thumbsmith.db') };
+  if (url.startsWith('sqlite:'))
+    return { kind: 'sqlite', path: resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  problems.push(`DATABASE_URL: expected sqlite:PATH or postgres://… but received ${JSON.stringify(redact(url))}`);
+  return { kind: 'sqlite', path: resolve(dataDir, 'thumbsmith.db') };
+}
+
+function parseQueue(url: string | undefined, problems: string[]): QueueConfig {
+  if (url === undefined || url === 'sqlite') return { kind: 'sqlite' };
+  if (/^rediss?:\/\//.test(url)) return { kind: 'redis', url };
+  problems.push(
+    `QUEUE_URL: expected redis://… (or unset for the embedded queue) but received ${JSON.stringify(redact(url))}`,
+  );
+  return { kind: 'sqlite' };
+}
+
+function parseStorage(
+  url: string | undefined,
+  dataDir: string,
+  env: Source,
+  raw: (name: VariableName) => string | undefined,
+  problems: string[],
+): StorageConfig {
+  if (url === undefined) return { kind: 'fs', root: resolve(dataDir, 'blobs') };
+  if (url.startsWith('file:')) return { kind: 'fs', root: resolve(url.slice('file:'.length).replace(/^\/\//, '')) };
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  if (s3) {
+    return {
+      kind: 's3',
+      bucket: s3[1]!,
+      prefix: (s3[2] ?? '').replace(/\/+$/, ''),
+      endpoint: raw('S3_ENDPOINT') ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
+      region: raw('AWS_REGION') ?? 'us-east-1',
+      forcePathStyle: raw('S3_FORCE_PATH_STYLE') !== 'false',
+    };
+  }
+  problems.push(`STORAGE_URL: expected file:PATH or s3://bucket[/prefix] but received ${JSON.stringify(url)}`);
+  return { kind: 'fs', root: resolve(dataDir, 'blobs') };
+}
+
+/** Hides credentials in a URL so configuration errors never print secrets. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,40 @@
+import type { ImageRecord } from '../domain/image.js';
+import type { Preset } from '../domain/preset.js';
+
+/** The JSON face of an image row: no blob keys, absolute or relative URLs for every variant. */
+export function toImageView(image: ImageRecord, presets: readonly Preset[], baseUrl: string) {
+  const self = `${baseUrl}/v1/images/${image.id}`;
+  const thumbnailUrl = (preset: string) => `${self}/thumbnails/${preset}`;
+  return {
+    id: image.id,
+    status: image.status,
+    original: {
+      format: image.original.format,
+      width: image.original.width,
+      height: image.original.height,
+      frames: image.original.frames,
+      bytes: image.original.bytes,
+      sha256: image.original.sha256,
+      filename: image.original.filename,
+    },
+    variants: image.variants.map((v) => ({
+      preset: v.preset,
+      presetVersion: v.presetVersion,
+      url: thumbnailUrl(v.preset),
+      width: v.width,
+      height: v.height,
+      format: v.format,
+      contentType: v.contentType,
+      bytes: v.bytes,
+    })),
+    error: image.error,
+    attempts: image.attempts,
+    createdAt: image.createdAt.toISOString(),
+    updatedAt: image.updatedAt.toISOString(),
+    completedAt: image.completedAt?.toISOString() ?? null,
+    links: {
+      self,
+      thumbnails: Object.fromEntries(presets.map((p) => [p.name, thumbnailUrl(p.name)])),
+    },
+  };
+}

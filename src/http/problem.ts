@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ERROR_CATALOGUE, type ErrorCode, ThumbsmithError } from '../domain/errors.js';
+
+/** RFC 9457 problem type URI of a code. */
+export const problemType = (code: ErrorCode): string => `urn:thumbsmith:error:${code}`;
+
+/** Fastify's and its plugins' own error codes, as catalogue errors. */
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_VALIDATION: 'TS_VALIDATION',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'TS_VALIDATION',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'TS_UPLOAD_TOO_LARGE',
+  FST_REQ_FILE_TOO_LARGE: 'TS_UPLOAD_TOO_LARGE',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'TS_FILE_MISSING',
+  FST_PARTS_LIMIT: 'TS_VALIDATION',
+  FST_FILES_LIMIT: 'TS_VALIDATION',
+  FST_FIELDS_LIMIT: 'TS_VALIDATION',
+  FST_PROTO_VIOLATION: 'TS_VALIDATION',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'TS_VALIDATION',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'TS_VALIDATION',
+};
+
+export function asThumbsmithError(error: unknown): ThumbsmithError {
+  if (error instanceof ThumbsmithError) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  const mapped = fastifyError.code ? FRAMEWORK_CODES[fastifyError.code] : undefined;
+  if (mapped) return new ThumbsmithError(mapped, fastifyError.message, { cause: error });
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new ThumbsmithError('TS_VALIDATION', fastifyError.message, { cause: error });
+  }
+  return new ThumbsmithError('TS_INTERNAL', 'An unexpected error occurred.', { cause: error });
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ThumbsmithError): FastifyReply {
+  const { status, title } = ERROR_CATALOGUE[error.code];
+  const retryAfter = error.extensions.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  if (status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '5');
+  // An upload rejected mid-stream leaves unread body bytes on the socket; they must not be parsed as a next request.
+  if (!request.raw.complete) reply.header('connection', 'close');
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: problemType(error.code),
+      title,
+      status,
+      detail: error.detail,
+      code: error.code,
+      instance: request.url,
+      requestId: request.id,
+      ...error.extensions,
+    });
+}
+
+/** The one place errors become HTTP answers. */
+export const problemPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error, request, reply) => {
+      const problem = asThumbsmithError(error);
+      if (problem.status >= 500) request.log.error({ err: error, code: problem.code }, 'request failed');
+      else request.log.info({ code: problem.code, detail: problem.detail }, 'request rejected');
+      return sendProblem(request, reply, problem);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(
+        request,
+        reply,
+        new ThumbsmithError('TS_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url}.`),
+      ),
+    );
+  },
+  { name: 'thumbsmith-problem', fastify: '5.x' },
+);

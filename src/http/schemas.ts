@@ -1,0 +1,97 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { ERROR_CODES } from '../domain/errors.js';
+import { IMAGE_ID_PATTERN } from '../domain/ids.js';
+import { IMAGE_STATUSES, INPUT_FORMATS } from '../domain/image.js';
+import { OUTPUT_FORMATS } from '../domain/preset.js';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
+
+// Ids are not pattern-checked: a malformed id answers 404 exactly as an unknown one does.
+const ImageId = Type.String({ maxLength: 64, description: `Image id as returned by the upload (${IMAGE_ID_PATTERN})` });
+
+export const ImageIdParams = Type.Object({ id: ImageId });
+
+export const ThumbnailParams = Type.Object({
+  id: ImageId,
+  preset: Type.String({ maxLength: 64, description: 'Preset name, e.g. small' }),
+});
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: literals(ERROR_CODES),
+    instance: Type.String(),
+    requestId: Type.String(),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details with a stable `code`' },
+);
+
+const Timestamp = Type.String({ format: 'date-time' });
+
+export const ImageView = Type.Object(
+  {
+    id: Type.String(),
+    status: literals(IMAGE_STATUSES),
+    original: Type.Object({
+      format: literals(INPUT_FORMATS),
+      width: Type.Integer(),
+      height: Type.Integer(),
+      frames: Type.Integer(),
+      bytes: Type.Integer(),
+      sha256: Type.String(),
+      filename: Type.Union([Type.String(), Type.Null()]),
+    }),
+    variants: Type.Array(
+      Type.Object({
+        preset: Type.String(),
+        presetVersion: Type.String(),
+        url: Type.String(),
+        width: Type.Integer(),
+        height: Type.Integer(),
+        format: literals(OUTPUT_FORMATS),
+        contentType: Type.String(),
+        bytes: Type.Integer(),
+      }),
+    ),
+    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    attempts: Type.Integer(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    completedAt: Type.Union([Timestamp, Type.Null()]),
+    links: Type.Object({
+      self: Type.String(),
+      thumbnails: Type.Record(Type.String(), Type.String()),
+    }),
+  },
+  { $id: 'Image' },
+);
+
+const Check = Type.Object({
+  ok: Type.Boolean(),
+  latencyMs: Type.Number(),
+  error: Type.Optional(Type.String()),
+});
+
+export const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unready')]),
+  checks: Type.Object({
+    database: Check,
+    queue: Check,
+    storage: Check,
+    workers: Type.Optional(
+      Type.Object({
+        ok: Type.Boolean(),
+        running: Type.Boolean(),
+        active: Type.Integer(),
+        lastHeartbeat: Type.Union([Timestamp, Type.Null()]),
+      }),
+    ),
+  }),
+});
+
+/** A binary body (thumbnail bytes) for the OpenAPI document; not validated. */
+export const Binary = Type.Unsafe<unknown>({ type: 'string', format: 'binary' });
+export const NotModified = Type.Unsafe<unknown>({ description: 'Not modified (If-None-Match matched the ETag)' });

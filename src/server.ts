@@ -1,0 +1,70 @@
+import type { Runtime } from './compose.js';
+import { buildApp } from './http/app.js';
+import type { JobConsumer } from './ports/job-queue.js';
+import { startWorker } from './worker/worker.js';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface RunningServer {
+  /** `http://host:port` the server listens on. */
+  url: string;
+  /** Graceful: stop accepting requests, drain jobs, close every resource. Memoised. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a process role on a composed runtime: the HTTP API (`api`), the workers (`worker`), or both (`all`, the
+ * embedded default). Every role serves `/healthz` and `/readyz`; the sweeper runs in API processes.
+ */
+export async function runServer(runtime: Runtime, role: Role): Promise<RunningServer> {
+  const { config, logger } = runtime;
+  const consumer: JobConsumer | undefined =
+    role === 'api' ? undefined : startWorker(runtime.queue, runtime.handlers, config.worker.concurrency);
+  const app = await buildApp({
+    service: runtime.service,
+    logger,
+    maxUploadBytes: config.limits.maxUploadBytes,
+    publicUrl: config.server.publicUrl,
+    routes: role === 'worker' ? 'health' : 'all',
+    health: {
+      dependencies: {
+        database: () => runtime.metadata.ping(),
+        queue: () => runtime.queue.ping(),
+        storage: () => runtime.blobs.ping(),
+      },
+      ...(consumer && {
+        workers: () => ({
+          running: !stopping,
+          active: consumer.activeCount(),
+          lastHeartbeat: consumer.lastHeartbeat(),
+        }),
+      }),
+      heartbeatStaleMs: Math.max(10_000, config.jobs.leaseMs * 2),
+    },
+  });
+  let stopping = false;
+  const sweeper =
+    role !== 'worker' && config.sweep.intervalMs > 0
+      ? setInterval(() => {
+          runtime.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
+        }, config.sweep.intervalMs)
+      : undefined;
+  sweeper?.unref();
+
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  logger.info({ address, role, presets: config.presets.map((p) => p.name) }, 'thumbsmith listening');
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      if (sweeper) clearInterval(sweeper);
+      logger.info({ role }, 'shutting down: draining requests and jobs');
+      await Promise.allSettled([app.close(), consumer?.stop(config.worker.drainTimeoutMs)]);
+      await runtime.close();
+      logger.info('shut down');
+    })();
+    return stopped;
+  };
+  return { url: address, stop };
+}

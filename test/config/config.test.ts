@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config.js';
+import { configurationTable } from '../../src/config/docs.js';
+import { loadConfig } from '../../src/config/load.js';
+
+describe('configuration', () => {
+  it('defaults to the embedded setup on loopback with limits on', () => {
+    const config = loadConfig({}, 2);
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8000, publicUrl: undefined });
+    expect(config.database).toEqual({ kind: 'sqlite', path: resolve('data/thumbsmith.db') });
+    expect(config.queue).toEqual({ kind: 'sqlite' });
+    expect(config.storage).toEqual({ kind: 'fs', root: resolve('data/blobs') });
+    expect(config.worker.concurrency).toBe(2);
+    expect(config.limits).toMatchObject({ maxUploadBytes: 52_428_800, maxInputPixels: 50_000_000, allowSvg: false });
+    expect(config.presets.map((p) => [p.name, p.width, p.height, p.fit, p.format, p.enlarge])).toEqual([
+      ['small', 150, 150, 'inside', 'auto', false],
+      ['medium', 400, 400, 'inside', 'auto', false],
+      ['large', 800, 800, 'inside', 'auto', false],
+    ]);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('reports every bad variable at once, naming each', () => {
+    const attempt = () =>
+      loadConfig({
+        PORT: 'eighty',
+        MAX_UPLOAD_BYTES: '-1',
+        DATABASE_URL: 'mysql://x',
+        PRESETS: 'thumb:abc',
+        LOG_LEVEL: 'loud',
+      });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const text = (error as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'MAX_UPLOAD_BYTES', 'DATABASE_URL', 'PRESETS', 'LOG_LEVEL'])
+        expect(text).toContain(name);
+    }
+  });
+
+  it('parses compact and JSON presets, with versions that change with the definition', () => {
+    const compact = loadConfig({ PRESETS: 'square:100x100:cover:webp,wide:640x360' });
+    expect(compact.presets.map((p) => [p.name, p.width, p.height, p.fit, p.format])).toEqual([
+      ['square', 100, 100, 'cover', 'webp'],
+      ['wide', 640, 360, 'inside', 'auto'],
+    ]);
+    const json = loadConfig({
+      PRESETS: JSON.stringify([{ name: 'square', width: 100, height: 100, fit: 'cover', format: 'webp' }]),
+    });
+    expect(json.presets[0]!.version).toBe(compact.presets[0]!.version);
+    const changed = loadConfig({ PRESETS: 'square:100x100:cover:jpeg' });
+    expect(changed.presets[0]!.version).not.toBe(compact.presets[0]!.version);
+    expect(() => loadConfig({ PRESETS: 'a:10,a:20' })).toThrow(/defined twice/);
+    expect(() => loadConfig({ PRESETS: '[{"name":"x","width":10,"shape":"round"}]' })).toThrow(/unknown field "shape"/);
+  });
+
+  it('reads a config file, and the environment wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thumbsmith-config-'));
+    const file = join(dir, 'thumbsmith.json');
+    writeFileSync(file, JSON.stringify({ PORT: 9000, MAX_FRAMES: 7, PRESETS: [{ name: 'tiny', width: 32 }] }));
+    const config = loadConfig({ CONFIG_FILE: file, MAX_FRAMES: '9' });
+    expect(config.server.port).toBe(9000);
+    expect(config.limits.maxFrames).toBe(9);
+    expect(config.presets.map((p) => p.name)).toEqual(['tiny']);
+  });
+
+  it('chooses adapters from URLs', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:secret@db/thumbs',
+      QUEUE_URL: 'redis://127.0.0.1:6379',
+      STORAGE_URL: 's3://thumbs/prod',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+    });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:secret@db/thumbs' });
+    expect(config.queue).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(config.storage).toMatchObject({
+      kind: 's3',
+      bucket: 'thumbs',
+      prefix: 'prod',
+      endpoint: 'http://127.0.0.1:9000',
+    });
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@db' })).toThrow(/u:\*\*\*@db/);
+  });
+
+  it('is documented: the README carries the generated table of every variable', () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain(configurationTable());
+  });
+});
+
+describe('error catalogue', () => {
+  it('is documented in docs/errors.md, every code with its status', async () => {
+    const { ERROR_CATALOGUE, ERROR_CODES } = await import('../../src/domain/errors.js');
+    const doc = readFileSync(resolve(import.meta.dirname, '../../docs/errors.md'), 'utf8');
+    for (const code of ERROR_CODES) expect(doc).toContain(`| \`${code}\` | ${ERROR_CATALOGUE[code].status} |`);
+    const documented = [...doc.matchAll(/^\| `(TS_[A-Z_]+)`/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...ERROR_CODES].sort());
+  });
+});

@@ -1,0 +1,119 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upload } from '../support/http.js';
+import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+
+const MAX_UPLOAD_BYTES = 200_000;
+let service: ServiceProcess;
+
+beforeAll(async () => {
+  service = await startService({ env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
+});
+afterAll(async () => {
+  await service?.stop();
+  if (service) await removeDataDir(service.dataDir);
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+async function expectNothingLeftBehind() {
+  const db = new Database(join(service.dataDir, 'thumbsmith.db'), { readonly: true, fileMustExist: true });
+  try {
+    expect(db.prepare('select count(*) as n from images').get()).toEqual({ n: 0 });
+  } finally {
+    db.close();
+  }
+  expect(await filesUnder(join(service.dataDir, 'blobs'))).toEqual([]);
+  expect(await filesUnder(join(service.dataDir, 'tmp'))).toEqual([]);
+}
+
+async function expectProblem(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toContain('application/problem+json');
+  const body = (await response.json()) as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code, type: `urn:thumbsmith:error:${code}` });
+  expect(typeof body.title).toBe('string');
+  expect(typeof body.detail).toBe('string');
+  return body;
+}
+
+describe('rejected uploads: the right status and code, nothing left behind, the process stays up', () => {
+  it('400 TS_FILE_MISSING when the multipart field is not "file"', async () => {
+    const png = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    await expectProblem(await upload(service.url, png, { field: 'image' }), 400, 'TS_FILE_MISSING');
+  });
+
+  it('400 TS_FILE_MISSING when the body is not multipart', async () => {
+    const response = await fetch(`${service.url}/v1/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    await expectProblem(response, 400, 'TS_FILE_MISSING');
+  });
+
+  it('413 TS_UPLOAD_TOO_LARGE, counted while streaming', async () => {
+    const noise = await sharp(Buffer.from(Array.from({ length: 400 * 400 * 3 }, (_, i) => (i * 7919) % 251)), {
+      raw: { width: 400, height: 400, channels: 3 },
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    expect(noise.length).toBeGreaterThan(MAX_UPLOAD_BYTES);
+    const body = await expectProblem(
+      await upload(service.url, noise, { filename: 'big.png' }),
+      413,
+      'TS_UPLOAD_TOO_LARGE',
+    );
+    expect(body.limit).toBe(MAX_UPLOAD_BYTES);
+  });
+
+  it('415 TS_UNSUPPORTED_MEDIA for text renamed .jpg and for zero bytes', async () => {
+    await expectProblem(
+      await upload(service.url, Buffer.from('<html><body>not an image</body></html>'), {
+        filename: 'x.jpg',
+        contentType: 'image/jpeg',
+      }),
+      415,
+      'TS_UNSUPPORTED_MEDIA',
+    );
+    await expectProblem(
+      await upload(service.url, Buffer.alloc(0), { filename: 'empty.jpg' }),
+      415,
+      'TS_UNSUPPORTED_MEDIA',
+    );
+  });
+
+  it('422 TS_IMAGE_CORRUPT when the header cannot be read', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer();
+    await expectProblem(
+      await upload(service.url, png.subarray(0, 20), { filename: 'cut.png' }),
+      422,
+      'TS_IMAGE_CORRUPT',
+    );
+  });
+
+  it('leaves no row, no blob and no temp file, and keeps serving', async () => {
+    await expectNothingLeftBehind();
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+  });
+
+  it('404 for an unknown image id and an unknown preset', async () => {
+    await expectProblem(await fetch(`${service.url}/v1/images/img_00000000000000000000000000`), 404, 'TS_NOT_FOUND');
+    await expectProblem(await fetch(`${service.url}/v1/images/not-an-id`), 404, 'TS_NOT_FOUND');
+    await expectProblem(
+      await fetch(`${service.url}/v1/images/img_00000000000000000000000000/thumbnails/small`),
+      404,
+      'TS_NOT_FOUND',
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ImageJson {
+  id: string;
+  status: 'queued' | 'processing' | 'done' | 'failed';
+  original: { format: string; width: number; height: number; bytes: number; sha256: string; frames: number };
+  variants: Array<{
+    preset: string;
+    presetVersion: string;
+    url: string;
+    width: number;
+    height: number;
+    format: string;
+    contentType: string;
+    bytes: number;
+  }>;
+  error: { code: string; message: string } | null;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  links: { self: string; thumbnails: Record<string, string> };
+}
+
+/** POSTs one file as multipart field `field` (default `file`). */
+export async function upload(
+  baseUrl: string,
+  bytes: Uint8Array,
+  options: { filename?: string; field?: string; contentType?: string } = {},
+): Promise<Response> {
+  const form = new FormData();
+  form.append(
+    options.field ?? 'file',
+    new Blob([bytes], { type: options.contentType ?? 'application/octet-stream' }),
+    options.filename ?? 'upload.bin',
+  );
+  return fetch(`${baseUrl}/v1/images`, { method: 'POST', body: form });
+}
+
+export async function uploadOk(baseUrl: string, bytes: Uint8Array, filename = 'image'): Promise<ImageJson> {
+  const response = await upload(baseUrl, bytes, { filename });
+  if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as ImageJson;
+}
+
+export async function getImage(baseUrl: string, id: string): Promise<ImageJson> {
+  const response = await fetch(`${baseUrl}/v1/images/${id}`);
+  if (response.status !== 200) throw new Error(`GET image answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as ImageJson;
+}
+
+/** Polls until the image is `done` or `failed` (bounded). */
+export async function waitForFinal(baseUrl: string, id: string, timeoutMs = 30_000): Promise<ImageJson> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const image = await getImage(baseUrl, id);
+    if (image.status === 'done' || image.status === 'failed') return image;
+    if (Date.now() > deadline) throw new Error(`image ${id} still ${image.status} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+export async function download(baseUrl: string, id: string, preset: string): Promise<Response> {
+  return fetch(`${baseUrl}/v1/images/${id}/thumbnails/${preset}`);
+}
