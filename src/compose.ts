@@ -76,7 +76,9 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     let queue: JobQueue;
     if (config.queue.kind === 'sqlite') {
       const { createSqliteJobQueue } = await import('./adapters/sqlite/sqlite-job-queue.js');
-      queue = createSqliteJobQueue(await openSqlite(), policy);
+      queue = createSqliteJobQueue(await openSqlite(), policy, {
+        onError: (error) => logger.warn({ err: error }, 'queue error (recovered)'),
+      });
     } else {
       const { createBullmqJobQueue } = await import('./adapters/bullmq/bullmq-job-queue.js');
       queue = createBullmqJobQueue({

@@ -1,0 +1,189 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ThumbsmithError } from '../../domain/errors.js';
+import type {
+  ConsumerOptions,
+  EnqueueOptions,
+  JobConsumer,
+  JobHandler,
+  JobItem,
+  JobQueue,
+  QueueCounts,
+  RetryPolicy,
+} from '../../ports/job-queue.js';
+import { type BullmqConnection, closeRedisClient, createRedisClient } from './bullmq-connection.js';
+import { BullmqJobConsumer } from './bullmq-job-consumer.js';
+import { type BullmqJobPayload, toBullmqJobId } from './bullmq-job-payload.js';
+import { withTimeout } from './bullmq-timeouts.js';
+
+export interface BullmqJobQueueOptions {
+  connection: BullmqConnection;
+  /**
+   * Key prefix in Redis; give each deployment (and each test) its own.
+   * @defaultValue 'thumbsmith'
+   */
+  prefix?: string;
+  /** @defaultValue 'jobs' */
+  queueName?: string;
+  policy: RetryPolicy;
+  /**
+   * Bound on enqueue, counts and ping: past it they reject with `TS_QUEUE_UNAVAILABLE` (Redis down or unreachable).
+   * @defaultValue 5000
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Dead (failed) jobs kept for inspection: at most this many, for at most `deadKeepSeconds`.
+   * @defaultValue 10000
+   */
+  deadKeepCount?: number;
+  /** @defaultValue 604800 (7 days) */
+  deadKeepSeconds?: number;
+  /**
+   * Receives connection and worker errors that BullMQ survives (it reconnects on its own).
+   * @defaultValue ignore
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The scale-out queue: BullMQ on Redis. Same semantics as the embedded queue (see the JobQueue port): `attempt`
+ * counts deliveries including re-deliveries after a crashed worker's lock expired (BullMQ's `attemptsStarted`);
+ * a throw at `attempt >= maxAttempts` makes the job dead (BullMQ's failed set, kept bounded); enqueueing the id of
+ * a dead job replaces it.
+ */
+export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
+  return new BullmqJobQueue(options);
+}
+
+class BullmqJobQueue implements JobQueue {
+  readonly #options: BullmqJobQueueOptions;
+  readonly #prefix: string;
+  readonly #queueName: string;
+  readonly #timeoutMs: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #client: Redis;
+  readonly #queue: Queue<BullmqJobPayload, void>;
+  readonly #consumers = new Set<BullmqJobConsumer>();
+  #closed: Promise<void> | undefined;
+
+  constructor(options: BullmqJobQueueOptions) {
+    this.#options = options;
+    this.#prefix = options.prefix ?? 'thumbsmith';
+    this.#queueName = options.queueName ?? 'jobs';
+    this.#timeoutMs = options.commandTimeoutMs ?? 5_000;
+    this.#onError = options.onError ?? (() => {});
+    this.#client = createRedisClient(options.connection, 'producer');
+    // ioredis reports connection trouble as 'error' events; an unheard one is printed to stderr on every retry.
+    this.#client.on('error', this.#onError);
+    this.#queue = new Queue<BullmqJobPayload, void>(this.#queueName, {
+      connection: this.#client,
+      prefix: this.#prefix,
+    });
+    this.#queue.on('error', this.#onError);
+  }
+
+  /**
+   * Adds the job unless one with the same id is waiting, delayed or running (BullMQ ignores a duplicate id).
+   * BullMQ would also ignore it while the old job sits in the failed set, so a dead job is removed first.
+   */
+  async enqueue(job: JobItem, options: EnqueueOptions): Promise<void> {
+    this.#assertOpen();
+    const jobId = toBullmqJobId(options.jobId);
+    const payload: BullmqJobPayload = { jobId: options.jobId, data: job.data, carrier: options.carrier ?? {} };
+    await this.#bounded('enqueue', async () => {
+      const state = await this.#queue.getJobState(jobId);
+      if (state === 'failed' || state === 'completed') await this.#queue.remove(jobId);
+      await this.#queue.add(job.name, payload, {
+        jobId,
+        attempts: this.#options.policy.maxAttempts,
+        // A type BullMQ does not know routes to the Worker's backoffStrategy, i.e. policy.backoffMs.
+        backoff: { type: 'policy' },
+        removeOnComplete: true,
+        removeOnFail: { count: this.#options.deadKeepCount ?? 10_000, age: this.#options.deadKeepSeconds ?? 604_800 },
+      });
+    });
+  }
+
+  /** Starts a BullMQ Worker on its own connection, running up to `concurrency` handlers at once. */
+  consume(handler: JobHandler, options: ConsumerOptions): JobConsumer {
+    this.#assertOpen();
+    if (!Number.isSafeInteger(options.concurrency) || options.concurrency < 1) {
+      throw new ThumbsmithError(
+        'TS_VALIDATION',
+        `Expected positive integer for concurrency but received ${options.concurrency}`,
+      );
+    }
+    const client = createRedisClient(this.#options.connection, 'consumer');
+    client.on('error', this.#onError);
+    const consumer: BullmqJobConsumer = new BullmqJobConsumer(handler, {
+      queueName: this.#queueName,
+      prefix: this.#prefix,
+      client,
+      concurrency: options.concurrency,
+      policy: this.#options.policy,
+      onError: this.#onError,
+      onStopped: () => this.#consumers.delete(consumer),
+    });
+    this.#consumers.add(consumer);
+    return consumer;
+  }
+
+  /** BullMQ's counts; `waiting` includes prioritized jobs (and a paused queue's), `dead` is the failed set. */
+  async counts(): Promise<QueueCounts> {
+    return this.#bounded('count jobs', async () => {
+      const counts = await this.#queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed');
+      const waiting = (counts.wait ?? 0) + (counts.prioritized ?? 0);
+      // The wait list's far end is its oldest entry.
+      const [oldest] = (counts.wait ?? 0) > 0 ? await this.#queue.getJobs(['wait'], 0, 0, true) : [];
+      return {
+        waiting,
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        dead: counts.failed ?? 0,
+        oldestWaitingAgeMs: oldest ? Math.max(0, Date.now() - oldest.timestamp) : 0,
+      };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.#bounded('reach Redis', async () => {
+      // Waits out the first connect (bounded by the timeout); the producer client fails fast after that.
+      await this.#queue.waitUntilReady();
+      await this.#client.ping();
+    });
+  }
+
+  /** Stops every consumer (graceful, default timeout), then closes the producer connection. */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    await Promise.all([...this.#consumers].map((consumer) => consumer.stop()));
+    try {
+      await withTimeout(this.#queue.close(), this.#timeoutMs, () => new Error('closing the queue timed out'));
+    } catch (error) {
+      this.#onError(error);
+    }
+    await closeRedisClient(this.#client);
+  }
+
+  async #bounded<T>(action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(
+        work(),
+        this.#timeoutMs,
+        () => new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action}: Redis did not answer in time`),
+      );
+    } catch (error) {
+      if (error instanceof ThumbsmithError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action}: ${reason}`, { cause: error });
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ThumbsmithError('TS_SHUTTING_DOWN', 'The job queue is closed');
+  }
+}
