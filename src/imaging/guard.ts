@@ -8,6 +8,7 @@ import { ThumbsmithError } from '../domain/errors.js';
 export class RenderGuard {
   readonly #deadline: number | undefined;
   readonly #signal: AbortSignal | undefined;
+  #deadlineSignal: AbortSignal | undefined;
 
   constructor(options: { signal?: AbortSignal; timeoutMs?: number } = {}) {
     this.#deadline = options.timeoutMs === undefined ? undefined : Date.now() + Math.max(0, options.timeoutMs);
@@ -20,6 +21,16 @@ export class RenderGuard {
     if (this.#deadline !== undefined && Date.now() >= this.#deadline) {
       throw this.#timeout(`Rendering ran out of time before ${step}`);
     }
+  }
+
+  /**
+   * Aborts when the budget is spent or the job's signal aborts; for work that can really be stopped (a worker thread
+   * is terminated). `undefined` when there is neither a deadline nor a signal.
+   */
+  get signal(): AbortSignal | undefined {
+    if (this.#deadline === undefined) return this.#signal;
+    this.#deadlineSignal ??= AbortSignal.timeout(Math.max(0, this.#deadline - Date.now()));
+    return this.#signal ? AbortSignal.any([this.#signal, this.#deadlineSignal]) : this.#deadlineSignal;
   }
 
   /** Whole seconds for sharp's `timeout()`; 0 (no limit) when there is no deadline. */

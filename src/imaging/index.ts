@@ -7,7 +7,7 @@ export { ENCODER_DEFAULTS, JPEG_FULL_CHROMA_QUALITY } from './encoders.js';
 export type { ImageInput } from './input.js';
 export { DEFAULT_IMAGING_LIMITS, type ImagingLimits, MAX_SVG_BYTES } from './limits.js';
 export { resolveOutputFormat } from './output-format.js';
-export type { RenderedVariant } from './pipeline.js';
+export type { RenderedVariant, RenderObserver } from './pipeline.js';
 export { type ProbeResult, probe } from './probe.js';
 export { render } from './render.js';
 export { SNIFF_BYTES, type SniffResult, sniff, sniffContainer } from './sniff.js';

@@ -17,12 +17,19 @@ export interface RenderedVariant {
   readonly contentType: string;
 }
 
+/**
+ * Told when a step starts (and, inside `encode`, when each preset's resize+encode starts); the function it returns is
+ * called when that work ends, with the error if it failed. Lets the caller time stages without imaging knowing how.
+ */
+export type RenderObserver = (event: { step: string; preset?: string }) => (error?: unknown) => void;
+
 /** What the steps share. Each field after the inputs has exactly one writer, named beside it. */
 export interface RenderContext {
   readonly input: ImageInput;
   readonly presets: readonly Preset[];
   readonly limits: ImagingLimits;
   readonly guard: RenderGuard;
+  readonly observe?: RenderObserver;
   /** Written by `inspect`. */
   source?: InspectedSource;
   /** Written by `plan`. */
@@ -43,7 +50,7 @@ export interface RenderStep {
 export async function runPipeline(steps: readonly RenderStep[], context: RenderContext): Promise<void> {
   for (const step of steps) {
     context.guard.check(step.name);
-    await step.run(context);
+    await observed(context.observe, { step: step.name }, () => step.run(context));
   }
   context.guard.check('returning the variants');
 }
@@ -52,4 +59,22 @@ export async function runPipeline(steps: readonly RenderStep[], context: RenderC
 export function required<T>(value: T | undefined, field: string, step: string): T {
   if (value === undefined) throw new Error(`imaging pipeline: step "${step}" needs "${field}", which no step wrote`);
   return value;
+}
+
+/** Runs `work`, telling `observe` (when given) when it starts and ends. */
+export async function observed<T>(
+  observe: RenderObserver | undefined,
+  event: { step: string; preset?: string },
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!observe) return work();
+  const done = observe(event);
+  try {
+    const result = await work();
+    done();
+    return result;
+  } catch (error) {
+    done(error);
+    throw error;
+  }
 }

@@ -32,7 +32,11 @@ export function encodeFailure(error: unknown): ThumbsmithError {
   return new ThumbsmithError('TS_INTERNAL', `Encoding failed: ${firstLine(message)}`, { cause: error });
 }
 
-/** libvips messages can span lines and name internals; the first line is enough for a client. */
+/**
+ * libvips messages can span lines and name internals; the first line is enough for a client. Loaders prefix some
+ * messages with the file they read (`/data/blobs/originals/img_…: bad seek to …`): server paths are not for clients.
+ */
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim().slice(0, 200);
+  const line = message.split('\n')[0]!.trim();
+  return line.replace(/(^|[\s'"(=])\/[^\s'"():]*/g, '$1<input>').slice(0, 200);
 }

@@ -1,4 +1,5 @@
 import { ThumbsmithError } from '../../domain/errors.js';
+import { decodeOffThread } from './off-thread.js';
 import type { RawImage } from './raw-image.js';
 
 /** What the BMP file and info headers say; read without touching pixel data. */
@@ -79,11 +80,16 @@ export function readBmpHeader(head: Buffer): BmpHeader {
 }
 
 /**
- * Decodes a whole BMP to RGB(A) with bmp-ts. Synchronous and CPU-bound: callers check pixel limits first.
- * Legacy 32-bit files with an alpha mask but every alpha byte zero are treated as opaque, as browsers do.
+ * Decodes a whole BMP to RGB(A) with bmp-ts, in a worker thread (a large palette BMP is seconds of JS) that is
+ * terminated when `signal` aborts; callers check pixel limits first. Legacy 32-bit files with an alpha mask but
+ * every alpha byte zero are treated as opaque, as browsers do.
  */
-export async function decodeBmp(bytes: Buffer, header: BmpHeader = readBmpHeader(bytes)): Promise<RawImage> {
-  const { width, height } = header;
+export async function decodeBmp(
+  bytes: Buffer,
+  header: BmpHeader = readBmpHeader(bytes),
+  options: { signal?: AbortSignal | undefined } = {},
+): Promise<RawImage> {
+  const { height } = header;
   if (bytes.length < header.dataOffset + header.rowBytes * height) {
     throw new ThumbsmithError('TS_IMAGE_CORRUPT', 'The BMP pixel data is truncated');
   }
@@ -96,32 +102,11 @@ export async function decodeBmp(bytes: Buffer, header: BmpHeader = readBmpHeader
     const masks = header.bitsPerPixel === 32 ? [0xff0000, 0xff00, 0xff] : [0x7c00, 0x3e0, 0x1f];
     for (const [i, mask] of masks.entries()) aligned.writeUInt32LE(mask, 54 + 4 * i);
   }
-  const { decode } = await import('bmp-ts');
-  let abgr: Buffer;
-  try {
-    abgr = decode(aligned).data;
-  } catch (error) {
-    throw new ThumbsmithError('TS_IMAGE_CORRUPT', 'The BMP pixel data could not be decoded', { cause: error });
-  }
-  const pixels = width * height;
-  let keepAlpha = false;
-  if (header.hasAlpha) {
-    for (let i = 0; i < pixels; i++) {
-      if (abgr[i * 4] !== 0) {
-        keepAlpha = true;
-        break;
-      }
-    }
-  }
-  // bmp-ts (without toRGBA, whose palette paths are buggy) emits A,B,G,R per pixel.
-  const channels = keepAlpha ? 4 : 3;
-  const data = Buffer.allocUnsafe(pixels * channels);
-  for (let i = 0, o = 0; i < pixels; i++, o += channels) {
-    const s = i * 4;
-    data[o] = abgr[s + 3]!;
-    data[o + 1] = abgr[s + 2]!;
-    data[o + 2] = abgr[s + 1]!;
-    if (keepAlpha) data[o + 3] = abgr[s]!;
-  }
-  return { data, width, height, channels };
+  // bmp-ts (without toRGBA, whose palette paths are buggy) emits A,B,G,R per pixel; the worker reorders.
+  return decodeOffThread('bmp', aligned, {
+    alpha: header.hasAlpha ? 'nonzero' : 'drop',
+    failure: 'The BMP pixel data could not be decoded',
+    size: { width: header.width, height },
+    signal: options.signal,
+  });
 }

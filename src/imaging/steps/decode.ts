@@ -80,13 +80,14 @@ async function openStill(
     case 'bmp': {
       const raw = await guard.race(
         'decode',
-        readAll(input).then((bytes) => decodeBmp(bytes, source.bmp)),
+        readAll(input).then((bytes) => decodeBmp(bytes, source.bmp, { signal: guard.signal })),
       );
       return fromRaw(matchingHeader(raw, source), options);
     }
     case 'heic': {
       const bytes = await guard.race('decode', readAll(input));
-      const raw = matchingHeader(await guard.race('decode', decodeHeic(bytes, { hasAlpha: source.hasAlpha })), source);
+      const decoding = decodeHeic(bytes, { hasAlpha: source.hasAlpha, signal: guard.signal });
+      const raw = matchingHeader(await guard.race('decode', decoding), source);
       if (!source.icc) return fromRaw(raw, options);
       return sharp(await guard.race('decode', tagWithIcc(raw, source.icc)), options);
     }

@@ -5,7 +5,7 @@ import type { RenderGuard } from '../guard.js';
 import { sharpSource } from '../input.js';
 import { resolveOutputFormat } from '../output-format.js';
 import type { RenderContext, RenderedVariant, RenderStep } from '../pipeline.js';
-import { required } from '../pipeline.js';
+import { observed, required } from '../pipeline.js';
 import { decodeFailure, encodeFailure } from '../sharp-errors.js';
 import type { DecodedImage } from './decode.js';
 import type { Geometry, PresetPlan } from './plan.js';
@@ -20,9 +20,11 @@ export const encodeStep: RenderStep = {
     const plan = required(context.plan, 'plan', 'encode');
     context.variants = await Promise.all(
       plan.presets.map((presetPlan) =>
-        presetPlan.animated
-          ? renderAnimated(context, presetPlan)
-          : renderStill(required(context.decoded, 'decoded', 'encode'), presetPlan, context.guard),
+        observed(context.observe, { step: 'encode', preset: presetPlan.preset.name }, () =>
+          presetPlan.animated
+            ? renderAnimated(context, presetPlan)
+            : renderStill(required(context.decoded, 'decoded', 'encode'), presetPlan, context.guard),
+        ),
       ),
     );
   },
