@@ -1,0 +1,54 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
+import { type BullmqConnection, closeRedisClient, createRedisClient } from './bullmq-connection.js';
+
+export interface BullmqDashboardOptions {
+  connection: BullmqConnection;
+  /** The queue's key prefix and name, as given to `createBullmqJobQueue`. */
+  prefix: string;
+  /** @defaultValue 'jobs' */
+  queueName?: string;
+  /** Where the dashboard is mounted; its pages link to assets below it. */
+  basePath: string;
+  /** Connection errors it survives (ioredis reconnects). */
+  onError?: (error: unknown) => void;
+}
+
+export interface BullmqDashboard {
+  /** A Fastify plugin serving bull-board; register it with `prefix: basePath` behind authentication. */
+  readonly plugin: ReturnType<FastifyAdapter['registerPlugin']>;
+  close(): Promise<void>;
+}
+
+/**
+ * bull-board over the job queue, on a Redis connection of its own. It shows (and can retry or remove) the jobs
+ * that the BullMQ job queue keeps; it adds nothing to the queue's semantics.
+ */
+export function createBullmqDashboard(options: BullmqDashboardOptions): BullmqDashboard {
+  const onError = options.onError ?? (() => {});
+  const client = createRedisClient(options.connection, 'producer');
+  client.on('error', onError);
+  const queue = new Queue(options.queueName ?? 'jobs', { connection: client, prefix: options.prefix });
+  queue.on('error', onError);
+  const server = new FastifyAdapter();
+  server.setBasePath(options.basePath);
+  createBullBoard({
+    queues: [new BullMQAdapter(queue)],
+    // @bull-board/fastify 9.10.1 pins its own @bull-board/api 9.10.1: same shapes, separate declarations.
+    serverAdapter: server as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    options: { uiConfig: { boardTitle: 'Thumbsmith queue' } },
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    plugin: server.registerPlugin(),
+    close: () => {
+      closed ??= (async () => {
+        await queue.close().catch(onError);
+        await closeRedisClient(client);
+      })();
+      return closed;
+    },
+  };
+}

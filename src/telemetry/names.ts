@@ -1,0 +1,76 @@
+/**
+ * Every metric, span and attribute name Thumbsmith emits, in one place, so dashboards, alerts and docs can rely on
+ * them. Metric names follow Prometheus conventions (`thumbsmith_` prefix, base units, `_total` for counters).
+ */
+
+export const METRIC_PREFIX = 'thumbsmith_';
+
+export const METRICS = {
+  info: 'thumbsmith_info',
+  httpRequests: 'thumbsmith_http_requests_total',
+  httpRequestDuration: 'thumbsmith_http_request_duration_seconds',
+  uploads: 'thumbsmith_uploads_total',
+  uploadSize: 'thumbsmith_upload_size_bytes',
+  jobs: 'thumbsmith_jobs_total',
+  stageDuration: 'thumbsmith_job_stage_duration_seconds',
+  uploadToDone: 'thumbsmith_upload_to_done_seconds',
+  queueJobs: 'thumbsmith_queue_jobs',
+  queueOldestWaitingAge: 'thumbsmith_queue_oldest_waiting_age_seconds',
+  workerActiveJobs: 'thumbsmith_worker_active_jobs',
+  workerConcurrency: 'thumbsmith_worker_concurrency',
+  workerLastHeartbeat: 'thumbsmith_worker_last_heartbeat_timestamp_seconds',
+  dependencyDuration: 'thumbsmith_dependency_duration_seconds',
+} as const;
+
+/** Stages of one render job, in order. `encode` and `store` are observed once per preset. */
+export const STAGES = ['queue_wait', 'load', 'inspect', 'decode', 'encode', 'store'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** `accepted` (202), `rejected` (4xx: the client's fault), `failed` (5xx: ours). */
+export const UPLOAD_OUTCOMES = ['accepted', 'rejected', 'failed'] as const;
+export type UploadOutcome = (typeof UPLOAD_OUTCOMES)[number];
+
+/**
+ * What one delivery of a job ended in: `done`, `failed` (for good: permanent error or attempts exhausted),
+ * `retried` (transient error, delivered again after backoff), `dropped` (image deleted or already finished).
+ */
+export const JOB_OUTCOMES = ['done', 'failed', 'retried', 'dropped'] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+/** The ports, as dependencies in metrics and spans. */
+export const DEPENDENCIES = ['database', 'queue', 'storage'] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
+
+/** Span attribute keys: OpenTelemetry semantic conventions where one fits, `thumbsmith.*` otherwise. */
+export const ATTR = {
+  imageId: 'thumbsmith.image.id',
+  imageFormat: 'thumbsmith.image.format',
+  imageMegapixels: 'thumbsmith.image.megapixels',
+  imageBytes: 'thumbsmith.image.bytes',
+  preset: 'thumbsmith.preset',
+  stage: 'thumbsmith.stage',
+  jobId: 'thumbsmith.job.id',
+  jobName: 'thumbsmith.job.name',
+  jobAttempt: 'thumbsmith.job.attempt',
+  errorCode: 'thumbsmith.error.code',
+  blobKey: 'thumbsmith.blob.key',
+  dependency: 'thumbsmith.dependency',
+  operation: 'thumbsmith.operation',
+  httpMethod: 'http.request.method',
+  httpRoute: 'http.route',
+  httpStatus: 'http.response.status_code',
+  urlPath: 'url.path',
+  dbSystem: 'db.system.name',
+  messagingSystem: 'messaging.system',
+  requestId: 'thumbsmith.request.id',
+} as const;
+
+/** Log line keys for the ids that tie lines together (`trace_id`/`span_id` as OpenTelemetry's log bridges write them). */
+export const LOG_KEYS = {
+  requestId: 'reqId',
+  imageId: 'imageId',
+  jobId: 'jobId',
+  attempt: 'attempt',
+  traceId: 'trace_id',
+  spanId: 'span_id',
+} as const;
