@@ -1,0 +1,67 @@
+/**
+ * Error codes in plain words, for people rather than programs. Shared by the command-line client and the web page
+ * (which imports this file directly), so both say the same thing about the same failure. No imports: it must build
+ * for the browser as well as for Node.
+ */
+const PLAIN_WORDS: Readonly<Record<string, string>> = {
+  TS_VALIDATION: 'The request was not understood.',
+  TS_FILE_MISSING: 'No file was sent.',
+  TS_UPLOAD_TOO_LARGE: 'The file is larger than this server accepts.',
+  TS_UNSUPPORTED_MEDIA: 'This file is not an image.',
+  TS_UNSUPPORTED_FORMAT: 'This image format is not supported.',
+  TS_SVG_DISABLED: 'SVG images are turned off on this server.',
+  TS_NOT_FOUND: 'This image does not exist (it may have been deleted).',
+  TS_PRESET_NOT_FOUND: 'This server has no such thumbnail size.',
+  TS_ROUTE_NOT_FOUND: 'This server does not offer that feature.',
+  TS_METHOD_NOT_ALLOWED: 'This server does not allow that action.',
+  TS_NOT_READY: 'The thumbnails are not ready yet.',
+  TS_IMAGE_FAILED: 'The image could not be processed.',
+  TS_IMAGE_CORRUPT: 'The image is damaged or incomplete, so it cannot be read.',
+  TS_IMAGE_TOO_MANY_PIXELS: 'The image is too large (too many pixels) for this server.',
+  TS_IMAGE_TOO_MANY_FRAMES: 'The animation has more frames than this server accepts.',
+  TS_IMAGE_DIMENSIONS: 'The image has a size this server cannot make thumbnails of.',
+  TS_RENDER_TIMEOUT: 'Making the thumbnails took too long.',
+  TS_ATTEMPTS_EXHAUSTED: 'The server tried several times and could not finish; you can retry later.',
+  TS_NOT_RETRYABLE: 'Only a failed image can be retried.',
+  TS_FETCH_FORBIDDEN_URL: 'That address is not allowed.',
+  TS_FETCH_BLOCKED_ADDRESS: 'That address points to a private network.',
+  TS_FETCH_TOO_LARGE: 'The file at that address is too large.',
+  TS_FETCH_TIMEOUT: 'The address did not answer in time.',
+  TS_FETCH_UPSTREAM_CLIENT_ERROR: 'The address answered with an error.',
+  TS_FETCH_UPSTREAM_SERVER_ERROR: 'The address answered with a server error.',
+  TS_FETCH_TOO_MANY_REDIRECTS: 'The address redirected too many times.',
+  TS_FETCH_FAILED: 'The file at that address could not be fetched.',
+  TS_STORAGE_UNAVAILABLE: 'The server’s storage is unavailable; try again shortly.',
+  TS_DATABASE_UNAVAILABLE: 'The server’s database is unavailable; try again shortly.',
+  TS_QUEUE_UNAVAILABLE: 'The server’s job queue is unavailable; try again shortly.',
+  TS_BLOB_MISSING: 'A stored file is missing on the server.',
+  TS_SHUTTING_DOWN: 'The server is restarting; try again shortly.',
+  TS_INTERNAL: 'Something went wrong on the server.',
+  TS_INVALID_BLOB_KEY: 'Something went wrong on the server.',
+  TS_INVALID_CALLBACK_URL: 'The callback address is not acceptable.',
+  TS_INVALID_CURSOR: 'The list position is no longer valid; start again from the first page.',
+  TS_WEBHOOK_REJECTED: 'The callback address did not accept the notification.',
+  TS_UNAUTHORIZED: 'An API key is needed, or the key was not accepted.',
+  // HTTP answers that may come without a catalogue code (a proxy in front, a newer server):
+  TS_FORBIDDEN: 'This API key may not do that.',
+  TS_RATE_LIMITED: 'Too many requests; slow down and try again shortly.',
+};
+
+/** Plain words for an error `code`; an unknown code falls back to the server's own `detail`, then a generic line. */
+export function plainWords(code: string | undefined | null, detail?: string | null): string {
+  const known = code ? PLAIN_WORDS[code] : undefined;
+  if (known) return known;
+  if (detail) return detail;
+  return 'Something went wrong.';
+}
+
+/** Plain words for an HTTP status without a problem document (e.g. a proxy's answer). */
+export function plainStatus(status: number): string {
+  if (status === 401) return PLAIN_WORDS.TS_UNAUTHORIZED!;
+  if (status === 403) return PLAIN_WORDS.TS_FORBIDDEN!;
+  if (status === 404) return PLAIN_WORDS.TS_NOT_FOUND!;
+  if (status === 413) return PLAIN_WORDS.TS_UPLOAD_TOO_LARGE!;
+  if (status === 429) return PLAIN_WORDS.TS_RATE_LIMITED!;
+  if (status >= 500) return `The server answered with an error (${status}); try again shortly.`;
+  return `The server answered ${status}.`;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { plainStatus, plainWords } from '../../src/client/plain-words.js';
+import { ERROR_CATALOGUE, ERROR_CODES } from '../../src/domain/errors.js';
+
+describe('error codes in plain words (CLI and web page)', () => {
+  it('has words for every catalogue code (add them to src/client/plain-words.ts with a new code)', () => {
+    const missing = ERROR_CODES.filter((code) => plainWords(code, '\u0000') === '\u0000');
+    expect(missing).toEqual([]);
+  });
+
+  it('says something other than the machine title, in a sentence', () => {
+    for (const code of ERROR_CODES) {
+      const words = plainWords(code);
+      expect(words, code).toMatch(/^[A-Z].*\.$/);
+      expect(words, code).not.toContain('TS_');
+      expect(words.length, code).toBeLessThan(120);
+    }
+    expect(plainWords('TS_UNSUPPORTED_MEDIA')).toBe('This file is not an image.');
+    expect(ERROR_CATALOGUE.TS_UNSUPPORTED_MEDIA.title).not.toBe(plainWords('TS_UNSUPPORTED_MEDIA'));
+  });
+
+  it('falls back to the server detail, then to a generic line; statuses without a document are described', () => {
+    expect(plainWords('TS_SOMETHING_NEW', 'The detail.')).toBe('The detail.');
+    expect(plainWords(undefined)).toBe('Something went wrong.');
+    expect(plainStatus(401)).toBe('An API key is needed, or the key was not accepted.');
+    expect(plainStatus(502)).toBe('The server answered with an error (502); try again shortly.');
+  });
+});

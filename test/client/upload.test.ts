@@ -1,0 +1,313 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeJpeg, makePng, makeWebp } from '../support/images.js';
+import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { runCli } from './run-cli.js';
+
+interface UploadDocument {
+  ok: boolean;
+  server: string;
+  waited: boolean;
+  summary: { files: number; uploaded: number; done: number; failed: number; rejected: number; skipped: number };
+  images: Array<{
+    file: string;
+    status: string;
+    id: string | null;
+    error: { code: string | null; message: string; plain: string } | null;
+    image: { status: string; original: { format: string; width: number; height: number } } | null;
+    outputs: Array<{ preset: string; path: string; width: number; height: number; format: string; bytes: number }>;
+  }>;
+}
+
+/** Every file under `dir`, relative, `/`-separated, sorted. */
+async function tree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function dimensions(path: string) {
+  const meta = await sharp(path).metadata();
+  return { width: meta.width, height: meta.height, format: meta.format };
+}
+
+describe('thumbsmith upload (CLI against a live server)', () => {
+  let service: ServiceProcess;
+  let work: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    service = await startService();
+    work = await mkdtemp(join(tmpdir(), 'thumbsmith-cli-'));
+    env = { THUMBSMITH_URL: service.url };
+    // photos/
+    //   a.jpg, a.png          same name, two formats: their folders keep the extension
+    //   2024/beach.webp       nested
+    //   2024/notes.txt        not an image extension: skipped
+    //   .hidden.jpg           hidden: skipped
+    //   bad/not-an-image.jpg  text with an image name: rejected at upload
+    //   bad/truncated.png     header fine, pixels cut off: fails in the worker
+    const photos = join(work, 'photos');
+    await mkdir(join(photos, '2024'), { recursive: true });
+    await mkdir(join(photos, 'bad'), { recursive: true });
+    await writeFile(join(photos, 'a.jpg'), await makeJpeg({ width: 1200, height: 800 }));
+    await writeFile(join(photos, 'a.png'), await makePng({ width: 640, height: 900 }));
+    await writeFile(join(photos, '2024', 'beach.webp'), await makeWebp({ width: 500, height: 300 }));
+    await writeFile(join(photos, '2024', 'notes.txt'), 'not a picture\n');
+    await writeFile(join(photos, '.hidden.jpg'), await makeJpeg({ width: 100, height: 100 }));
+    await writeFile(
+      join(photos, 'bad', 'not-an-image.jpg'),
+      'hello, I am plain text pretending to be a JPEG\n'.repeat(10),
+    );
+    const png = await makePng({ width: 600, height: 400 });
+    await writeFile(join(photos, 'bad', 'truncated.png'), png.subarray(0, Math.floor(png.length / 2)));
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    if (service) await removeDataDir(service.dataDir);
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  let document: UploadDocument;
+
+  it('uploads a tree, mirrors it under --out, reports hostile files, and exits 1 (--json)', async () => {
+    // Through the full `thumbsmith` entry (src/cli.ts routes client commands); later runs start the client alone.
+    const run = await runCli(['upload', 'photos', '--out', 'thumbs', '--json'], { cwd: work, env, via: 'cli' });
+    expect(run.code, run.stderr).toBe(1);
+    // stdout is exactly one JSON document, nothing else
+    document = JSON.parse(run.stdout) as UploadDocument;
+    expect(document.ok).toBe(false);
+    expect(document.waited).toBe(true);
+    expect(document.summary).toMatchObject({ files: 5, uploaded: 4, done: 3, failed: 1, rejected: 1, skipped: 2 });
+
+    const byFile = Object.fromEntries(document.images.map((entry) => [entry.file, entry]));
+    expect(Object.keys(byFile).sort()).toEqual([
+      'photos/2024/beach.webp',
+      'photos/a.jpg',
+      'photos/a.png',
+      'photos/bad/not-an-image.jpg',
+      'photos/bad/truncated.png',
+    ]);
+    expect(byFile['photos/bad/not-an-image.jpg']).toMatchObject({
+      status: 'rejected',
+      id: null,
+      error: { code: 'TS_UNSUPPORTED_MEDIA', plain: 'This file is not an image.' },
+    });
+    expect(byFile['photos/bad/truncated.png']).toMatchObject({
+      status: 'failed',
+      error: { code: 'TS_IMAGE_CORRUPT' },
+    });
+    expect(byFile['photos/bad/truncated.png']!.id).toMatch(/^img_/);
+    expect(byFile['photos/a.jpg']).toMatchObject({
+      status: 'done',
+      image: { status: 'done', original: { format: 'jpeg', width: 1200, height: 800 } },
+    });
+
+    expect(await tree(join(work, 'thumbs'))).toEqual([
+      '2024/beach/large.jpg',
+      '2024/beach/medium.jpg',
+      '2024/beach/small.jpg',
+      'a.jpg/large.jpg',
+      'a.jpg/medium.jpg',
+      'a.jpg/small.jpg',
+      'a.png/large.jpg',
+      'a.png/medium.jpg',
+      'a.png/small.jpg',
+    ]);
+    expect(await dimensions(join(work, 'thumbs/a.jpg/small.jpg'))).toEqual({ width: 150, height: 100, format: 'jpeg' });
+    expect(await dimensions(join(work, 'thumbs/a.jpg/large.jpg'))).toEqual({ width: 800, height: 533, format: 'jpeg' });
+    expect(await dimensions(join(work, 'thumbs/a.png/medium.jpg'))).toEqual({
+      width: 284,
+      height: 400,
+      format: 'jpeg',
+    });
+    expect(await dimensions(join(work, 'thumbs/2024/beach/medium.jpg'))).toEqual({
+      width: 400,
+      height: 240,
+      format: 'jpeg',
+    });
+    // The document names each saved file with what was measured on the server.
+    const small = byFile['photos/a.jpg']!.outputs.find((output) => output.preset === 'small');
+    expect(small).toMatchObject({ path: 'thumbs/a.jpg/small.jpg', width: 150, height: 100, format: 'jpeg' });
+    expect(small!.bytes).toBeGreaterThan(100);
+  });
+
+  it('prints one plain line per file when piped, saves only the chosen presets, and exits 0', async () => {
+    const run = await runCli(['upload', 'photos/a.jpg', 'photos/2024', '--out', 'chosen', '--presets', 'small,large'], {
+      cwd: work,
+      env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    // No terminal: no colour codes, no carriage-return redraws.
+    expect(run.stdout).not.toContain(String.fromCharCode(27));
+    expect(run.stdout).not.toContain('\r');
+    expect(lines.filter((line) => line.startsWith('done ')).sort()).toEqual([
+      expect.stringMatching(
+        /^done +photos\/2024\/beach\.webp +img_\S+ +small 150x90, medium 400x240, large 500x300 -> chosen\/beach\/$/,
+      ),
+      expect.stringMatching(
+        /^done +photos\/a\.jpg +img_\S+ +small 150x100, medium 400x267, large 800x533 -> chosen\/a\/$/,
+      ),
+    ]);
+    expect(lines[2]).toMatch(/^2 files: 2 done · .* · thumbnails in chosen$/);
+    expect(await tree(join(work, 'chosen'))).toEqual([
+      'a/large.jpg',
+      'a/small.jpg',
+      'beach/large.jpg',
+      'beach/small.jpg',
+    ]);
+    expect(await dimensions(join(work, 'chosen/beach/large.jpg'))).toEqual({ width: 500, height: 300, format: 'jpeg' });
+  });
+
+  it('without --wait reports each upload as accepted and does not wait', async () => {
+    const run = await runCli(['upload', 'photos/a.png', '--server', service.url], { cwd: work });
+    expect(run.code, run.stderr).toBe(0);
+    // Already `done` is possible: the same bytes were uploaded by the first test.
+    expect(run.stdout).toMatch(/^uploaded +photos\/a\.png +img_\S+ +(queued|processing|done)\n1 file: 1 uploaded · /);
+  });
+
+  it('an unknown --presets name fails the image with a plain reason', async () => {
+    const run = await runCli(['upload', 'photos/a.jpg', '--out', 'nope', '--presets', 'huge'], { cwd: work, env });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^error +photos\/a\.jpg +img_\S+ +No preset huge on this server \(it has small, medium, large\)\./,
+    );
+  });
+
+  it('status and get read single images; unknown ids are "not found" with exit 1', async () => {
+    const done = document.images.find((entry) => entry.file === 'photos/a.jpg')!.id!;
+    const failed = document.images.find((entry) => entry.file === 'photos/bad/truncated.png')!.id!;
+
+    const status = await runCli(['status', done], { cwd: work, env });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toBe(
+      `${done}  done  a.jpg  JPEG 1200x800  small 150x100 jpeg, medium 400x267 jpeg, large 800x533 jpeg\n`,
+    );
+
+    const mixed = await runCli(['status', done, failed, 'img_00000000000000000000000000', '--json'], {
+      cwd: work,
+      env,
+    });
+    expect(mixed.code).toBe(1);
+    const report = JSON.parse(mixed.stdout) as {
+      ok: boolean;
+      images: Array<{ id: string; status: string; error: { code: string | null } | null }>;
+    };
+    expect(report.ok).toBe(false);
+    expect(report.images.map((entry) => [entry.id, entry.status, entry.error?.code ?? null])).toEqual([
+      [done, 'done', null],
+      [failed, 'failed', 'TS_IMAGE_CORRUPT'],
+      ['img_00000000000000000000000000', 'not_found', 'TS_NOT_FOUND'],
+    ]);
+
+    const get = await runCli(['get', done, '--out', 'got', '--presets', 'medium'], { cwd: work, env });
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stdout).toBe(`${done}  saved  a.jpg  medium -> got/${done}/\n`);
+    expect(await tree(join(work, 'got'))).toEqual([`${done}/medium.jpg`]);
+    expect(await dimensions(join(work, 'got', done, 'medium.jpg'))).toEqual({
+      width: 400,
+      height: 267,
+      format: 'jpeg',
+    });
+
+    const getFailed = await runCli(['get', failed, '--out', 'got'], { cwd: work, env });
+    expect(getFailed.code).toBe(1);
+    expect(getFailed.stdout).toMatch(/failed .*The image is damaged or incomplete/);
+  });
+
+  it('delete removes an image; deleting it again, or an unknown id, is "not found" with exit 1', async () => {
+    const id = document.images.find((entry) => entry.file === 'photos/2024/beach.webp')!.id!;
+    const removed = await runCli(['delete', id], { cwd: work, env });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe(`${id}  deleted  beach.webp\n`);
+    expect((await fetch(`${service.url}/v1/images/${id}`)).status).toBe(404);
+
+    const again = await runCli(['delete', id, '--json'], { cwd: work, env });
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      ok: false,
+      command: 'delete',
+      images: [{ id, status: 'not_found', error: { code: 'TS_NOT_FOUND' } }],
+    });
+  });
+
+  it('on a terminal shows a progress line with a bar, counts and bytes, and colours the summary', async (context) => {
+    if (!existsSync('/usr/bin/script')) context.skip(); // util-linux `script` gives the child a pseudo-terminal
+    const command = [
+      process.execPath,
+      '--import',
+      import.meta.resolve('tsx'),
+      join(import.meta.dirname, 'client-main.ts'),
+    ]
+      .concat(['upload', 'photos/a.jpg', 'photos/2024', '--out', 'tty', '--server', service.url])
+      .map((part) => `'${part}'`)
+      .join(' ');
+    const output = await new Promise<string>((resolveRun, reject) => {
+      const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], {
+        cwd: work,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`no exit in time:\n${text}`));
+      }, 45_000);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolveRun(text);
+        else reject(new Error(`exit ${code}:\n${text}`));
+      });
+    });
+    // The status line is redrawn in place (carriage return + erase line) and names the phase, the counts and the bar.
+    expect(output).toContain('\r\x1b[2K');
+    expect(output).toMatch(/Uploading 0\/2 ▕ *▏ +0% · 0 B\/[\d.]+ kB · 0 done/);
+    // On a terminal the good news is the bar's job: no per-file "done" lines, then a coloured summary.
+    expect(output).not.toMatch(/^done /m);
+    expect(output).toContain('\x1b[32m2 done\x1b[39m');
+    expect(await tree(join(work, 'tty'))).toHaveLength(6);
+  });
+
+  it('usage errors exit 2; an unreachable server exits 3 with one clear line', async () => {
+    const none = await runCli(['upload'], { cwd: work, env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('name files or folders to upload');
+
+    const missing = await runCli(['upload', 'no-such-folder'], { cwd: work, env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no such file or folder: no-such-folder');
+
+    const badOption = await runCli(['status', 'x', '--frobnicate'], { cwd: work, env });
+    expect(badOption.code).toBe(2);
+
+    // A port nobody listens on: one the system just handed out and took back.
+    const closed = new URL(`http://127.0.0.1:${await freePort()}`);
+    const down = await runCli(['upload', 'photos/a.jpg', '--server', closed.origin, '--json'], { cwd: work });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toBe(`thumbsmith: cannot reach ${closed.origin} (ECONNREFUSED)\n`);
+  });
+});

@@ -1,0 +1,21 @@
+// Signatures of in-page.js (functions evaluated in the browser page).
+export declare function recordAnnouncements(): void;
+export declare function announced(): string[];
+export declare function cardHasState(args: readonly [name: string, state: string]): boolean;
+export declare function imagesLoaded(args: readonly [scope: string, count: number]): boolean;
+export declare function imageSizes(scope: string): Array<{ width: number; height: number; blob: boolean }>;
+export declare function focused(): { id: string; tag: string; text: string };
+export declare function outlineOf(selector: string): string;
+export declare function facts(): Record<string, string>;
+export declare function variantFacts(): Array<[name: string, text: string]>;
+export declare function tiles(): Array<{ id: string; name: string; badge: string }>;
+export declare function pageWidth(): number;
+export declare function contrastRatios(selectors: string[]): Array<{ selector: string; text: string; ratio: number }>;
+export declare function announcedIncludes(text: string): boolean;
+export declare function countAtLeast(args: readonly [selector: string, count: number]): boolean;
+export declare function absent(selector: string): boolean;
+export declare function hashIs(hash: string): boolean;
+export declare function textIs(args: readonly [selector: string, text: string]): boolean;
+export declare function textIncludes(args: readonly [selector: string, text: string]): boolean;
+export declare function attributeIsNot(args: readonly [selector: string, name: string, value: string]): boolean;
+export declare function scrollToTop(): void;

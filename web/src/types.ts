@@ -1,0 +1,41 @@
+/** The API's image JSON (`ImageView` in src/http/schemas.ts). */
+export type ImageStatus = 'queued' | 'processing' | 'done' | 'failed';
+
+export interface VariantJson {
+  preset: string;
+  presetVersion: string;
+  url: string;
+  width: number;
+  height: number;
+  format: string;
+  contentType: string;
+  bytes: number;
+}
+
+export interface ImageJson {
+  id: string;
+  status: ImageStatus;
+  original: {
+    format: string;
+    width: number;
+    height: number;
+    frames: number;
+    bytes: number;
+    sha256: string;
+    filename: string | null;
+  };
+  variants: VariantJson[];
+  error: { code: string; message: string } | null;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  links: { self: string; thumbnails: Record<string, string> };
+}
+
+export interface ImagePage {
+  items: ImageJson[];
+  nextCursor: string | null;
+}
+
+export const isFinal = (status: ImageStatus): boolean => status === 'done' || status === 'failed';
