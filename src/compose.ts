@@ -1,15 +1,25 @@
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { composeLifecycle } from './compose-lifecycle.js';
 import type { Config } from './config/config.js';
 import { createRetryPolicy } from './domain/backoff.js';
+import type { QueueDashboardOptions } from './http/queue-dashboard.js';
 import { configureImaging } from './imaging/index.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
+import type { ImageLifecycle } from './service/image-lifecycle.js';
 import { ImageService } from './service/image-service.js';
+import type { ImageWatcher } from './service/image-watch.js';
 import { createRenderJobHandler } from './service/render-job.js';
+import type { MaintenanceReport } from './service/retention.js';
 import { sweepStaleQueued } from './service/sweeper.js';
+import { instrumentPort } from './telemetry/instrument-port.js';
 import type { Logger } from './telemetry/logger.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { ATTR } from './telemetry/names.js';
+import { traceQueue } from './telemetry/traced-queue.js';
 import type { JobHandlers } from './worker/worker.js';
 
 /** Everything a process needs, built from configuration in dependency order and closed in reverse. */
@@ -21,8 +31,35 @@ export interface Runtime {
   blobs: BlobStore;
   service: ImageService;
   handlers: JobHandlers;
-  sweep(): Promise<{ requeued: number }>;
+  /** This process's Prometheus metrics (served at `/metrics`). */
+  metrics: Metrics;
+  /** bull-board behind its token, when configured (Redis queue only). */
+  queueDashboard?: QueueDashboardOptions;
+  /** Lists, deletes and retries images (issue 8). */
+  lifecycle: ImageLifecycle;
+  /** Waits and event streams. */
+  watcher: ImageWatcher;
+  /** `thumbsmith reprocess`: rerender jobs for images whose variants a preset change made stale. */
+  reprocess(options?: { preset?: string }): Promise<{ scanned: number; enqueued: number }>;
+  /**
+   * Re-enqueues stuck images, applies retention and (when due, or with `force`) collects garbage blobs. The periodic
+   * sweeper calls it without options; `thumbsmith sweep` forces everything.
+   */
+  sweep(options?: { force?: boolean }): Promise<{ requeued: number } & MaintenanceReport>;
   close(): Promise<void>;
+}
+
+/**
+ * `thumbsmith migrate`: brings the configured metadata database's schema up to date and returns the names of the
+ * migrations applied (none when current). Touches nothing else: no queue, no storage, no sharp.
+ */
+export async function migrateDatabase(config: Config): Promise<string[]> {
+  if (config.database.kind === 'sqlite') {
+    const { migrateSqliteFile } = await import('./adapters/sqlite/sqlite-metadata-store.js');
+    return migrateSqliteFile(config.database.path);
+  }
+  const { migratePostgresDatabase } = await import('./adapters/postgres/postgres-metadata-store.js');
+  return migratePostgresDatabase(config.database.url);
 }
 
 /**
@@ -45,6 +82,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     const tempDir = join(config.dataDir, 'tmp');
     await mkdir(tempDir, { recursive: true });
     configureImaging({ concurrency: config.worker.imagingThreads, cacheMemoryMb: config.worker.imagingCacheMb });
+    const metrics = createMetrics({ version: packageVersion() });
 
     let sqlite: import('better-sqlite3').Database | undefined;
     const openSqlite = async () => {
@@ -66,11 +104,26 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({ connectionString: config.database.url, max: 10, connectionTimeoutMillis: 5000 });
       pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres client error'));
+      // A client that is checked out but between queries when the server goes away emits 'error' on itself; with no
+      // listener that would crash the process (the pool only listens on idle clients). The next query fails instead.
+      pool.on('connect', (client) => {
+        client.on('error', (error) => logger.warn({ err: error }, 'Postgres connection lost'));
+      });
       closers.push({ name: 'postgres', close: () => pool.end() });
       const { createPostgresMetadataStore } = await import('./adapters/postgres/postgres-metadata-store.js');
       metadata = await createPostgresMetadataStore(pool);
     }
     closers.push({ name: 'metadata', close: () => metadata.close() });
+    // Every port call gets a span (inside a trace) and a latency observation; the service sees the same ports.
+    metadata = instrumentPort(metadata, {
+      dependency: 'database',
+      name: 'metadata',
+      attributes: { [ATTR.dbSystem]: config.database.kind === 'sqlite' ? 'sqlite' : 'postgresql' },
+      describe: (_method, args) =>
+        typeof args[0] === 'string' && args[0].startsWith('img_') ? { [ATTR.imageId]: args[0] } : {},
+      skip: ['close'],
+      metrics,
+    });
 
     const policy = createRetryPolicy(config.jobs);
     let queue: JobQueue;
@@ -83,11 +136,14 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       const { createBullmqJobQueue } = await import('./adapters/bullmq/bullmq-job-queue.js');
       queue = createBullmqJobQueue({
         connection: config.queue.url,
+        prefix: config.queue.prefix,
         policy,
         onError: (error) => logger.warn({ err: error }, 'queue connection error'),
       });
     }
     closers.push({ name: 'queue', close: () => queue.close() });
+    // Carries each upload's trace context through the job to the worker.
+    queue = traceQueue(queue, { system: config.queue.kind === 'sqlite' ? 'sqlite' : 'bullmq', metrics });
 
     let blobs: BlobStore;
     if (config.storage.kind === 'fs') {
@@ -104,9 +160,45 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       blobs = createS3BlobStore({ client, bucket: config.storage.bucket, prefix: config.storage.prefix });
     }
     closers.push({ name: 'blobs', close: () => blobs.close() });
+    blobs = instrumentPort(blobs, {
+      dependency: 'storage',
+      name: 'blobs',
+      attributes: { 'thumbsmith.storage.system': config.storage.kind },
+      describe: (_method, args) => (typeof args[0] === 'string' ? { [ATTR.blobKey]: args[0] } : {}),
+      skip: ['list', 'localPath', 'close'],
+      metrics,
+    });
+
+    let queueDashboard: QueueDashboardOptions | undefined;
+    if (config.queueDashboard.enabled && config.queueDashboard.token && config.queue.kind === 'redis') {
+      const { createBullmqDashboard } = await import('./adapters/bullmq/bullmq-dashboard.js');
+      const { QUEUE_DASHBOARD_PATH } = await import('./http/queue-dashboard.js');
+      const dashboard = createBullmqDashboard({
+        connection: config.queue.url,
+        prefix: config.queue.prefix,
+        basePath: QUEUE_DASHBOARD_PATH,
+        onError: (error) => logger.warn({ err: error }, 'queue dashboard connection error'),
+      });
+      closers.push({ name: 'queue dashboard', close: () => dashboard.close() });
+      queueDashboard = { token: config.queueDashboard.token, board: dashboard.plugin };
+    }
+
+    // Issue 8: status events, webhooks, content-addressed blobs, list/delete/retry, waits, preset refresh, retention.
+    const lifecycle = await composeLifecycle(config, { metadata, queue, blobs, tempDir, logger }, closers);
+    metadata = lifecycle.metadata;
 
     const limits = { ...config.limits };
-    const service = new ImageService({ metadata, queue, blobs, presets: config.presets, limits, tempDir, logger });
+    const service = new ImageService({
+      metadata,
+      queue,
+      blobs,
+      presets: config.presets,
+      limits,
+      tempDir,
+      logger,
+      metrics,
+      ...lifecycle.serviceDeps,
+    });
     const render = createRenderJobHandler({
       metadata,
       blobs,
@@ -115,6 +207,8 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       timeoutMs: config.jobs.timeoutMs,
       tempDir,
       logger,
+      metrics,
+      ...lifecycle.renderDeps,
     });
     return {
       config,
@@ -123,18 +217,35 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       queue,
       blobs,
       service,
-      handlers: { render },
-      sweep: () =>
-        sweepStaleQueued({
+      handlers: { render, ...lifecycle.handlers },
+      lifecycle: lifecycle.lifecycle,
+      watcher: lifecycle.watcher,
+      reprocess: (options) => lifecycle.refresher.reprocess(options),
+      metrics,
+      ...(queueDashboard ? { queueDashboard } : {}),
+      sweep: async (options) => {
+        const requeue = await sweepStaleQueued({
           metadata,
           enqueueRender: (id) => service.enqueueRender(id),
           staleMs: config.sweep.staleMs,
+          processingStaleMs: config.sweep.processingStaleMs,
           logger,
-        }),
+        });
+        return { ...requeue, ...(await lifecycle.maintenance.run(options)) };
+      },
       close,
     };
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/** The package's version, for `thumbsmith_info` (the same relative path works from src/ and from dist/). */
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
 }

@@ -1,6 +1,7 @@
 import type { Runtime } from './compose.js';
 import { buildApp } from './http/app.js';
 import type { JobConsumer } from './ports/job-queue.js';
+import { startHeartbeat } from './worker/heartbeat.js';
 import { startWorker } from './worker/worker.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -20,12 +21,39 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
   const { config, logger } = runtime;
   const consumer: JobConsumer | undefined =
     role === 'api' ? undefined : startWorker(runtime.queue, runtime.handlers, config.worker.concurrency);
+  const heartbeatStaleMs = Math.max(10_000, config.jobs.leaseMs * 2);
+  // Shared heartbeat records let any process (an API in scale-out) list the workers in /readyz.
+  const heartbeat =
+    consumer &&
+    startHeartbeat({
+      consumer,
+      metadata: runtime.metadata,
+      concurrency: config.worker.concurrency,
+      intervalMs: Math.min(5_000, Math.floor(heartbeatStaleMs / 4)),
+      logger,
+    });
+  runtime.metrics.setRole(role);
+  runtime.metrics.trackQueue(
+    () => runtime.queue.counts(),
+    (error) => logger.debug({ err: error }, 'queue depth unavailable for /metrics'),
+  );
+  if (consumer) {
+    runtime.metrics.trackWorkers({
+      active: () => consumer.activeCount(),
+      concurrency: config.worker.concurrency,
+      lastHeartbeat: () => consumer.lastHeartbeat(),
+    });
+  }
   const app = await buildApp({
     service: runtime.service,
     logger,
     maxUploadBytes: config.limits.maxUploadBytes,
     publicUrl: config.server.publicUrl,
     routes: role === 'worker' ? 'health' : 'all',
+    lifecycle: runtime.lifecycle,
+    watcher: runtime.watcher,
+    metrics: runtime.metrics,
+    ...(runtime.queueDashboard ? { queueDashboard: runtime.queueDashboard } : {}),
     health: {
       dependencies: {
         database: () => runtime.metadata.ping(),
@@ -37,9 +65,11 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
           running: !stopping,
           active: consumer.activeCount(),
           lastHeartbeat: consumer.lastHeartbeat(),
+          ...(heartbeat ? { workerId: heartbeat.workerId } : {}),
         }),
       }),
-      heartbeatStaleMs: Math.max(10_000, config.jobs.leaseMs * 2),
+      heartbeatStaleMs,
+      heartbeats: (since) => runtime.metadata.listHeartbeats(since),
     },
   });
   let stopping = false;
@@ -61,6 +91,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
       if (sweeper) clearInterval(sweeper);
       logger.info({ role }, 'shutting down: draining requests and jobs');
       await Promise.allSettled([app.close(), consumer?.stop(config.worker.drainTimeoutMs)]);
+      await heartbeat?.stop();
       await runtime.close();
       logger.info('shut down');
     })();

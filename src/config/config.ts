@@ -1,7 +1,7 @@
 import type { Preset } from '../domain/preset.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-export type QueueConfig = { kind: 'sqlite' } | { kind: 'redis'; url: string };
+export type QueueConfig = { kind: 'sqlite' } | { kind: 'redis'; url: string; prefix: string };
 export type StorageConfig =
   | { kind: 'fs'; root: string }
   | {
@@ -22,6 +22,15 @@ export interface LimitsConfig {
   allowSvg: boolean;
 }
 
+/** Tracing from the standard OTEL_* variables (config/tracing.ts). */
+export interface TracingConfig {
+  /** False when `OTEL_SDK_DISABLED=true`: no trace context at all (no ids in logs or jobs). */
+  enabled: boolean;
+  /** Where finished spans go; empty = nowhere (ids still propagate, so the logs of one upload correlate). */
+  exporters: readonly ('otlp' | 'console')[];
+  serviceName: string;
+}
+
 /** The whole validated, frozen configuration. Only config/ reads the environment. */
 export interface Config {
   server: { host: string; port: number; publicUrl: string | undefined };
@@ -31,10 +40,21 @@ export interface Config {
   storage: StorageConfig;
   worker: { concurrency: number; imagingThreads: number; imagingCacheMb: number; drainTimeoutMs: number };
   jobs: { maxAttempts: number; backoffMs: number; backoffMaxMs: number; leaseMs: number; timeoutMs: number };
-  sweep: { intervalMs: number; staleMs: number };
+  sweep: {
+    intervalMs: number;
+    staleMs: number;
+    /** Age past which a `processing` row is re-enqueued: max(staleMs, job time limit + two leases). */
+    processingStaleMs: number;
+  };
   limits: LimitsConfig;
   presets: readonly Preset[];
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
+  tracing: TracingConfig;
+  /** Retention and garbage collection (0 = off). */
+  lifecycle: { retentionMs: number; gcIntervalMs: number; gcGraceMs: number };
+  webhooks: { url: string | undefined; secret: string | undefined; allowLoopback: boolean; timeoutMs: number };
+  /** bull-board at `/admin/queues`: only with the Redis queue, only behind the token. */
+  queueDashboard: { enabled: boolean; token: string | undefined };
 }
 
 export class ConfigError extends Error {

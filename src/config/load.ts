@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type Config, ConfigError, type DatabaseConfig, type QueueConfig, type StorageConfig } from './config.js';
 import { parsePresets } from './presets.js';
+import { parseTracing } from './tracing.js';
 import { VARIABLES, type VariableName } from './variables.js';
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -69,7 +70,7 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
     },
     dataDir,
     database: parseDatabase(raw('DATABASE_URL'), dataDir, problems),
-    queue: parseQueue(raw('QUEUE_URL'), problems),
+    queue: parseQueue(raw('QUEUE_URL'), raw('QUEUE_PREFIX') ?? 'thumbsmith', problems),
     storage: parseStorage(raw('STORAGE_URL'), dataDir, env, raw, problems),
     worker: {
       concurrency,
@@ -84,7 +85,11 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       leaseMs: int('JOB_LEASE_MS', 200, 3_600_000),
       timeoutMs: int('JOB_TIMEOUT_MS', 100, 3_600_000),
     },
-    sweep: { intervalMs: int('SWEEP_INTERVAL_MS', 0, 86_400_000), staleMs: int('SWEEP_STALE_MS', 0, 86_400_000) },
+    sweep: {
+      intervalMs: int('SWEEP_INTERVAL_MS', 0, 86_400_000),
+      staleMs: int('SWEEP_STALE_MS', 0, 86_400_000),
+      processingStaleMs: 0, // derived below, from the job limits
+    },
     limits: {
       maxUploadBytes: int('MAX_UPLOAD_BYTES', 1, 10 * 1024 ** 3),
       maxInputPixels: int('MAX_INPUT_PIXELS', 1, 2 ** 40),
@@ -95,7 +100,31 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
     },
     presets,
     log: { level: logLevel, format: logFormat as Config['log']['format'] },
+    tracing: parseTracing(env, problems),
+    lifecycle: {
+      retentionMs: parseRetention(raw('RETENTION_DAYS'), raw('RETENTION_SECONDS'), int, problems),
+      gcIntervalMs: int('GC_INTERVAL_MS', 0, 30 * 86_400_000),
+      gcGraceMs: int('GC_GRACE_SECONDS', 0, 365 * 86_400) * 1000,
+    },
+    webhooks: {
+      url: parseWebhookUrl(raw('WEBHOOK_URL'), problems),
+      secret: raw('WEBHOOK_SECRET'),
+      allowLoopback: bool('WEBHOOK_ALLOW_LOOPBACK'),
+      timeoutMs: int('WEBHOOK_TIMEOUT_MS', 100, 300_000),
+    },
+    queueDashboard: { enabled: bool('QUEUE_DASHBOARD'), token: raw('QUEUE_DASHBOARD_TOKEN') },
   };
+  if (config.queueDashboard.enabled) {
+    if (config.queue.kind !== 'redis') {
+      problems.push('QUEUE_DASHBOARD: the queue dashboard needs the Redis queue (QUEUE_URL=redis://…)');
+    }
+    if ((config.queueDashboard.token ?? '').length < 16) {
+      problems.push('QUEUE_DASHBOARD_TOKEN: set a secret of at least 16 characters to turn the dashboard on');
+    }
+  }
+  // A live delivery renews its lease and ends within the render time limit; a row `processing` for much longer than
+  // that has lost its job (see service/sweeper.ts).
+  config.sweep.processingStaleMs = Math.max(config.sweep.staleMs, config.jobs.timeoutMs + 2 * config.jobs.leaseMs);
   if (config.jobs.backoffMaxMs < config.jobs.backoffMs) {
     problems.push('JOB_BACKOFF_MAX_MS: must not be smaller than JOB_BACKOFF_MS');
   }
@@ -124,6 +153,38 @@ function readConfigFile(path: string | undefined, problems: string[]): Record<st
   }
 }
 
+function parseRetention(
+  days: string | undefined,
+  seconds: string | undefined,
+  int: (name: VariableName, min: number, max?: number) => number,
+  problems: string[],
+): number {
+  const daysSet = days !== undefined && days !== '0';
+  if (seconds !== undefined && daysSet) {
+    problems.push('RETENTION_SECONDS: set either RETENTION_DAYS or RETENTION_SECONDS, not both');
+  }
+  if (seconds !== undefined) return int('RETENTION_SECONDS', 0, 100 * 365 * 86_400) * 1000;
+  return int('RETENTION_DAYS', 0, 100 * 365) * 86_400_000;
+}
+
+function parseWebhookUrl(url: string | undefined, problems: string[]): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    if (
+      (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+      parsed.username === '' &&
+      parsed.password === ''
+    ) {
+      return parsed.href;
+    }
+  } catch {
+    // reported below
+  }
+  problems.push(`WEBHOOK_URL: expected an http(s) URL without credentials but received ${JSON.stringify(redact(url))}`);
+  return undefined;
+}
+
 function parseDatabase(url: string | undefined, dataDir: string, problems: string[]): DatabaseConfig {
   if (url === undefined) return { kind: 'sqlite', path: resolve(dataDir, 'thumbsmith.db') };
   if (url.startsWith('sqlite:'))
@@ -133,9 +194,15 @@ function parseDatabase(url: string | undefined, dataDir: string, problems: strin
   return { kind: 'sqlite', path: resolve(dataDir, 'thumbsmith.db') };
 }
 
-function parseQueue(url: string | undefined, problems: string[]): QueueConfig {
+function parseQueue(url: string | undefined, prefix: string, problems: string[]): QueueConfig {
+  // Checked even for the embedded queue, so a typo shows up before the day Redis is switched on.
+  if (!/^[A-Za-z0-9_.:{}-]{1,100}$/.test(prefix)) {
+    problems.push(
+      `QUEUE_PREFIX: expected 1-100 characters of [A-Za-z0-9_.:{}-] but received ${JSON.stringify(prefix)}`,
+    );
+  }
   if (url === undefined || url === 'sqlite') return { kind: 'sqlite' };
-  if (/^rediss?:\/\//.test(url)) return { kind: 'redis', url };
+  if (/^rediss?:\/\//.test(url)) return { kind: 'redis', url, prefix };
   problems.push(
     `QUEUE_URL: expected redis://… (or unset for the embedded queue) but received ${JSON.stringify(redact(url))}`,
   );

@@ -38,6 +38,11 @@ export const VARIABLES = [
   ),
   spec('QUEUE_URL', undefined, 'Job queue: unset = the SQLite database (embedded); `redis://…` = BullMQ.'),
   spec(
+    'QUEUE_PREFIX',
+    'thumbsmith',
+    'Redis key prefix of the BullMQ queue; give each deployment sharing one Redis its own (`[A-Za-z0-9_.:{}-]`).',
+  ),
+  spec(
     'STORAGE_URL',
     undefined,
     'Blob storage: unset = directory `DATA_DIR/blobs`; `file:PATH` or `s3://bucket[/prefix]`.',
@@ -83,12 +88,49 @@ export const VARIABLES = [
     '25000',
     'On SIGTERM, how long running jobs may finish before the process exits (their leases then expire).',
   ),
-  spec('SWEEP_INTERVAL_MS', '60000', 'How often the sweeper re-enqueues images stuck in `queued` (0 = never).'),
+  spec(
+    'SWEEP_INTERVAL_MS',
+    '60000',
+    'How often API processes re-enqueue images stuck in `queued` or `processing` (0 = never).',
+  ),
   spec(
     'SWEEP_STALE_MS',
     '60000',
-    'An image `queued` for longer than this without a job is re-enqueued by the sweeper.',
+    'An image `queued` this long is re-enqueued (a no-op while its job exists); one `processing` longer than max(this, JOB_TIMEOUT_MS + 2 × JOB_LEASE_MS) too.',
   ),
+  // lifecycle: retention, garbage collection, webhooks
+  spec(
+    'RETENTION_DAYS',
+    '0',
+    'Images (and their blobs) older than this many days are deleted by the sweeper; 0 = keep forever.',
+  ),
+  spec('RETENTION_SECONDS', undefined, 'The same lifetime in seconds (for short ones); set one of the two, not both.'),
+  spec(
+    'GC_INTERVAL_MS',
+    '3600000',
+    'How often the sweeper also deletes blobs that belong to no image (crash leftovers); 0 = only `thumbsmith sweep`.',
+  ),
+  spec(
+    'GC_GRACE_SECONDS',
+    '3600',
+    'Blobs younger than this are never garbage-collected (uploads and renders in flight write blobs before rows).',
+  ),
+  spec(
+    'WEBHOOK_URL',
+    undefined,
+    "Receives `image.done` / `image.failed` events of every image (besides each upload's own `callback_url`).",
+  ),
+  spec(
+    'WEBHOOK_SECRET',
+    undefined,
+    'Signs webhooks: `Thumbsmith-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of "t.body">`; unsigned when unset.',
+  ),
+  spec(
+    'WEBHOOK_ALLOW_LOOPBACK',
+    'false',
+    'Development and tests only: let webhooks reach 127.0.0.0/8 and ::1 (other private addresses stay blocked).',
+  ),
+  spec('WEBHOOK_TIMEOUT_MS', '10000', 'Time limit of one webhook delivery attempt; past it the attempt is retried.'),
   // limits
   spec('MAX_UPLOAD_BYTES', '52428800', 'Largest upload in bytes, counted while streaming (50 MiB).'),
   spec(
@@ -109,6 +151,17 @@ export const VARIABLES = [
   // logging
   spec('LOG_LEVEL', 'info', 'pino level: fatal, error, warn, info, debug, trace, silent.'),
   spec('LOG_FORMAT', 'auto', '`json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise).'),
+  // observability (tracing is configured by the standard OTEL_* variables, see the README's observability section)
+  spec(
+    'QUEUE_DASHBOARD',
+    'false',
+    'Serve the bull-board queue dashboard at `/admin/queues` (Redis queue only; needs `QUEUE_DASHBOARD_TOKEN`).',
+  ),
+  spec(
+    'QUEUE_DASHBOARD_TOKEN',
+    undefined,
+    'Secret (16+ characters) for the dashboard: `Authorization: Bearer TOKEN`, or Basic auth with any user and TOKEN as password.',
+  ),
 ] as const satisfies readonly VariableSpec[];
 
 export type VariableName = (typeof VARIABLES)[number]['name'];

@@ -45,6 +45,13 @@ export const ERROR_CATALOGUE = {
   TS_INTERNAL: { status: 500, title: 'Internal error', retryable: true },
   // internal invariants (a server bug, never the client's fault)
   TS_INVALID_BLOB_KEY: { status: 500, title: 'A blob key is not valid', retryable: false },
+  // access to operator endpoints
+  TS_UNAUTHORIZED: { status: 401, title: 'Authentication is required', retryable: false },
+  // image lifecycle (list, delete, retry, webhooks)
+  TS_NOT_RETRYABLE: { status: 409, title: 'Only a failed image can be retried', retryable: false },
+  TS_INVALID_CALLBACK_URL: { status: 400, title: 'The callback URL is not acceptable', retryable: false },
+  TS_INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid', retryable: false },
+  TS_WEBHOOK_REJECTED: { status: 502, title: 'The webhook receiver did not accept the event', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -53,6 +53,8 @@ export interface ImageRecord {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly completedAt: Date | null;
+  /** Webhook URL given with the upload (`callback_url`); absent when none was given. */
+  readonly callbackUrl?: string;
 }
 
 export interface NewImage {
@@ -60,4 +62,6 @@ export interface NewImage {
   readonly tenant: string;
   readonly original: OriginalInfo;
   readonly createdAt: Date;
+  /** Webhook URL for this image's `image.done` / `image.failed` events. */
+  readonly callbackUrl?: string;
 }

@@ -3,12 +3,21 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
+import type { ImageLifecycle } from '../service/image-lifecycle.js';
 import type { ImageService } from '../service/image-service.js';
+import type { ImageWatcher } from '../service/image-watch.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { observabilityPlugin } from './observability.js';
 import { problemPlugin } from './problem.js';
+import { QUEUE_DASHBOARD_PATH, type QueueDashboardOptions, queueDashboardRoutes } from './queue-dashboard.js';
 import { type HealthRoutesOptions, healthRoutes } from './routes/health.js';
+import { imageEventRoutes } from './routes/image-events.js';
+import { imageLifecycleRoutes } from './routes/image-lifecycle.js';
 import { imageRoutes } from './routes/images.js';
+import { webUiRoutes } from './routes/web-ui.js';
 import { Problem } from './schemas.js';
+import { tenantPlugin } from './tenant.js';
 
 export interface AppDeps {
   service: ImageService;
@@ -18,24 +27,43 @@ export interface AppDeps {
   health: HealthRoutesOptions;
   /** `health` serves only liveness and readiness (worker processes). */
   routes: 'all' | 'health';
+  /** HTTP and upload metrics, served at `GET /metrics` (every role). */
+  metrics?: Metrics;
+  /** bull-board at `/admin/queues` behind its token (API processes in Redis mode, when configured). */
+  queueDashboard?: QueueDashboardOptions;
+  /** List, delete and retry (`GET /v1/images`, `DELETE /v1/images/{id}`, `POST /v1/images/{id}/retry`). */
+  lifecycle?: ImageLifecycle;
+  /** `?wait=` and the Server-Sent Events streams (`/v1/images/{id}/events`, `/v1/events`). */
+  watcher?: ImageWatcher;
 }
 
 /** Builds the HTTP app without listening (tests use `inject()` or listen on port 0). */
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     trustProxy: false,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // server.close() ends idle keep-alive sockets only when it is called; a response still being written then leaves a
+  // socket that turns idle later and would hold the shutdown for a whole keepAliveTimeout. Close those as they idle.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
+
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
   await app.register(problemPlugin);
+  await app.register(tenantPlugin);
+  await app.register(observabilityPlugin, { ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   app.addSchema(Problem);
   await app.register(multipart, {
     limits: {
@@ -48,28 +76,40 @@ export async function buildApp(deps: AppDeps) {
       fileSize: deps.maxUploadBytes + 1,
     },
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Thumbsmith',
-        version: '1',
-        description: 'Upload images, get thumbnails of every configured preset. Errors are RFC 9457 problem+json.',
-      },
-      tags: [
-        { name: 'images', description: 'Upload, status and thumbnails' },
-        { name: 'health', description: 'Liveness and readiness' },
-      ],
-    },
-    transformObject: (documentObject) =>
-      withUploadRequestBody((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-
+  // Worker processes serve health, readiness and metrics only: no image API, so no API document either.
   if (deps.routes === 'all') {
-    await app.register(imageRoutes, { prefix: '/v1', service: deps.service, publicUrl: deps.publicUrl });
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Thumbsmith',
+          version: '1',
+          description: 'Upload images, get thumbnails of every configured preset. Errors are RFC 9457 problem+json.',
+        },
+        tags: [
+          { name: 'images', description: 'Upload, status and thumbnails' },
+          { name: 'health', description: 'Liveness and readiness' },
+        ],
+      },
+      transformObject: (documentObject) =>
+        withUploadRequestBody((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(imageRoutes, {
+      prefix: '/v1',
+      service: deps.service,
+      publicUrl: deps.publicUrl,
+      ...(deps.watcher && { watcher: deps.watcher }),
+    });
+    const lifecycleOptions = { prefix: '/v1', presets: deps.service.presets, publicUrl: deps.publicUrl };
+    if (deps.lifecycle) await app.register(imageLifecycleRoutes, { ...lifecycleOptions, lifecycle: deps.lifecycle });
+    if (deps.watcher) await app.register(imageEventRoutes, { ...lifecycleOptions, watcher: deps.watcher });
+    await app.register(webUiRoutes);
   }
   await app.register(healthRoutes, deps.health);
+  if (deps.queueDashboard && deps.routes === 'all') {
+    await app.register(queueDashboardRoutes, { ...deps.queueDashboard, prefix: QUEUE_DASHBOARD_PATH });
+  }
   return app;
 }
 
@@ -86,7 +126,10 @@ function withUploadRequestBody(document: OpenApiDocument): OpenApiDocument {
           schema: {
             type: 'object',
             required: ['file'],
-            properties: { file: { type: 'string', format: 'binary', description: 'The image' } },
+            properties: {
+              file: { type: 'string', format: 'binary', description: 'The image' },
+              callback_url: { type: 'string', format: 'uri', description: 'Webhook URL for this image (optional)' },
+            },
           },
         },
       },

@@ -21,6 +21,8 @@ export function toImageView(image: ImageRecord, presets: readonly Preset[], base
       preset: v.preset,
       presetVersion: v.presetVersion,
       url: thumbnailUrl(v.preset),
+      // Names these exact bytes: answered with immutable caching (routes/images.ts).
+      immutableUrl: `${thumbnailUrl(v.preset)}?v=${immutableVersion(v.sha256)}`,
       width: v.width,
       height: v.height,
       format: v.format,
@@ -37,4 +39,9 @@ export function toImageView(image: ImageRecord, presets: readonly Preset[], base
       thumbnails: Object.fromEntries(presets.map((p) => [p.name, thumbnailUrl(p.name)])),
     },
   };
+}
+
+/** The `v` query parameter of a variant's content-addressed URL: a prefix of its SHA-256. */
+export function immutableVersion(sha256: string): string {
+  return sha256.slice(0, 16);
 }

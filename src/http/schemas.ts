@@ -49,6 +49,9 @@ export const ImageView = Type.Object(
         preset: Type.String(),
         presetVersion: Type.String(),
         url: Type.String(),
+        immutableUrl: Type.String({
+          description: 'The same thumbnail by content (`?v=` its hash): cacheable forever, changes when the bytes do',
+        }),
         width: Type.Integer(),
         height: Type.Integer(),
         format: literals(OUTPUT_FORMATS),
@@ -73,6 +76,8 @@ const Check = Type.Object({
   ok: Type.Boolean(),
   latencyMs: Type.Number(),
   error: Type.Optional(Type.String()),
+  /** Catalogue code of the failure (`TS_DATABASE_UNAVAILABLE`, `TS_QUEUE_UNAVAILABLE`, `TS_STORAGE_UNAVAILABLE`). */
+  code: Type.Optional(Type.String()),
 });
 
 export const Readiness = Type.Object({
@@ -87,9 +92,31 @@ export const Readiness = Type.Object({
         running: Type.Boolean(),
         active: Type.Integer(),
         lastHeartbeat: Type.Union([Timestamp, Type.Null()]),
+        /** This process's id in `heartbeats`. */
+        workerId: Type.Optional(Type.String()),
       }),
     ),
   }),
+  /**
+   * Every worker process seen in the last hour (any host), from the shared heartbeat records: informational, it does
+   * not decide this process's readiness (workers may be scaled to zero on purpose).
+   */
+  heartbeats: Type.Optional(
+    Type.Array(
+      Type.Object({
+        workerId: Type.String(),
+        hostname: Type.String(),
+        pid: Type.Integer(),
+        startedAt: Timestamp,
+        lastHeartbeat: Timestamp,
+        ageMs: Type.Integer(),
+        /** Last heartbeat younger than the staleness limit (two leases, at least 10 s). */
+        fresh: Type.Boolean(),
+        active: Type.Integer(),
+        concurrency: Type.Integer(),
+      }),
+    ),
+  ),
 });
 
 /** A binary body (thumbnail bytes) for the OpenAPI document; not validated. */

@@ -4,6 +4,13 @@
  */
 export interface JobDataByName {
   render: { imageId: string };
+  /**
+   * Re-render a `done` image's variants whose preset changed (or are missing), keeping the old ones until the new ones
+   * are stored; `presets` narrows it to these names. A no-op for images not `done`.
+   */
+  rerender: { imageId: string; presets?: string[] };
+  /** Deliver one signed webhook event to one URL (retried with the queue's backoff until a 2xx answer). */
+  webhook: { eventId: string; eventType: string; url: string; body: string; imageId: string };
 }
 export type JobName = keyof JobDataByName;
 export type JobItem = { [N in JobName]: { name: N; data: JobDataByName[N] } }[JobName];

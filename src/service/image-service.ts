@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { originalKey } from '../domain/blob-keys.js';
 import { ThumbsmithError } from '../domain/errors.js';
 import { newImageId } from '../domain/ids.js';
 import type { ImageRecord, Variant } from '../domain/image.js';
@@ -9,7 +8,12 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Logger } from '../telemetry/logger.js';
-import { spoolToTempFile } from './spool.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { annotateImage } from '../telemetry/stages.js';
+import type { ContentBlobs } from './content-blobs.js';
+import { type SpooledFile, spoolToTempFile } from './spool.js';
+import type { VariantRefresher } from './variant-refresh.js';
+import { checkCallbackUrl } from './webhooks.js';
 
 export interface ImageServiceDeps {
   metadata: MetadataStore;
@@ -20,13 +24,23 @@ export interface ImageServiceDeps {
   /** Directory for upload temp files (same machine, any filesystem). */
   tempDir: string;
   logger: Logger;
+  /** Upload sizes; nothing is recorded without it. */
+  metrics?: Metrics;
   clock?: () => Date;
+  /** Content-addressed, reference-counted originals (dedup). */
+  content: ContentBlobs;
+  /** Shared and refreshed variants: dedup at upload, missing or stale variants rendered on request. */
+  refresher?: VariantRefresher;
+  /** Accept `callback_url`s on loopback (development and tests only; WEBHOOK_ALLOW_LOOPBACK). @defaultValue false */
+  allowLoopbackCallbacks?: boolean;
 }
 
 export interface UploadInput {
   stream: Readable;
   filename: string | undefined;
   tenant: string;
+  /** Webhook URL for this image (the multipart field `callback_url`); vetted before anything is stored. */
+  callbackUrl?: string;
 }
 
 /** The job id of an image's render job: one pending render per image at a time. */
@@ -55,44 +69,92 @@ export class ImageService {
    * An enqueue failure after the row exists is not an error: the sweeper re-enqueues rows stuck in `queued`.
    */
   async submitUpload(input: UploadInput): Promise<ImageRecord> {
-    const { metadata, blobs, limits, tempDir, logger } = this.#deps;
-    const spooled = await spoolToTempFile(input.stream, tempDir, limits.maxUploadBytes);
+    const spooled = await this.spool(input.stream);
     try {
-      if (spooled.bytes === 0) throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The file is empty.');
-      if (sniff(spooled.head) === undefined) {
-        throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The bytes are not an image Thumbsmith can read.');
-      }
-      const info = await probe({ path: spooled.path }, limits);
-      const id = newImageId();
-      const key = originalKey(id);
-      await blobs.put(key, { path: spooled.path }, { contentType: 'application/octet-stream' });
-      let record: ImageRecord;
-      try {
-        record = await metadata.createImage({
-          id,
-          tenant: input.tenant,
-          createdAt: this.#now(),
-          original: {
-            key,
-            format: info.format,
-            width: info.width,
-            height: info.height,
-            frames: info.frames,
-            bytes: spooled.bytes,
-            sha256: spooled.sha256,
-            filename: sanitiseFilename(input.filename),
-          },
-        });
-      } catch (error) {
-        await blobs.delete(key).catch((cleanupError: unknown) => {
-          logger.error({ err: cleanupError, key }, 'could not remove the original after a failed insert');
-        });
-        throw error;
-      }
-      await this.enqueueRender(id);
-      return record;
+      return await this.submitSpooled(spooled, input);
     } finally {
       await spooled.remove();
+    }
+  }
+
+  /** Streams an upload into a temp file, counted against the size limit and hashed; the caller removes it. */
+  spool(stream: Readable): Promise<SpooledFile> {
+    return spoolToTempFile(stream, this.#deps.tempDir, this.#deps.limits.maxUploadBytes);
+  }
+
+  /**
+   * {@link submitUpload} for an upload already spooled (the HTTP layer spools the file part first, so that fields
+   * after it, such as `callback_url`, can still be read). Does not remove the temp file.
+   *
+   * The original is stored content-addressed (service/content-blobs.ts): bytes this tenant uploaded before are not
+   * stored again, and when an image with the same bytes is already `done` with every current preset, the new image
+   * is `done` at once with the same variants — no render job. It still gets its own id.
+   */
+  async submitSpooled(spooled: SpooledFile, input: Omit<UploadInput, 'stream'>): Promise<ImageRecord> {
+    const { metadata, limits, logger } = this.#deps;
+    if (spooled.bytes === 0) throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The file is empty.');
+    if (sniff(spooled.head) === undefined) {
+      throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The bytes are not an image Thumbsmith can read.');
+    }
+    const callbackUrl =
+      input.callbackUrl === undefined
+        ? undefined
+        : checkCallbackUrl(input.callbackUrl, this.#deps.allowLoopbackCallbacks ?? false);
+    const info = await probe({ path: spooled.path }, limits);
+    const id = newImageId();
+    annotateImage({ id, format: info.format, width: info.width, height: info.height, bytes: spooled.bytes });
+    const content = await this.#deps.content.acquire(input.tenant, spooled.sha256, { path: spooled.path });
+    let record: ImageRecord;
+    try {
+      record = await metadata.createImage({
+        id,
+        tenant: input.tenant,
+        createdAt: this.#now(),
+        ...(callbackUrl !== undefined && { callbackUrl }),
+        original: {
+          key: content.originalKey,
+          format: info.format,
+          width: info.width,
+          height: info.height,
+          frames: info.frames,
+          bytes: spooled.bytes,
+          sha256: spooled.sha256,
+          filename: sanitiseFilename(input.filename),
+        },
+      });
+    } catch (error) {
+      // Unreachable database: the insert may have committed before the answer was lost. Releasing would then delete
+      // the original of a row that exists; keeping the reference costs only storage, which the garbage collector
+      // reclaims if no row uses the content.
+      if (error instanceof ThumbsmithError && error.code === 'TS_DATABASE_UNAVAILABLE') throw error;
+      await this.#deps.content.release(content).catch((cleanupError: unknown) => {
+        logger.error(
+          { err: cleanupError, key: content.originalKey },
+          'could not release the content after a failed insert',
+        );
+      });
+      throw error;
+    }
+    const reused = await this.#finishFromSharedVariants(record);
+    if (reused) record = reused;
+    else await this.enqueueRender(id);
+    this.#deps.metrics?.uploadSize(spooled.bytes);
+    // The request id, image id and trace id come from the log context: this line ties the upload to its job's lines.
+    logger.info({ bytes: spooled.bytes, format: info.format, deduplicated: reused !== undefined }, 'upload accepted');
+    return record;
+  }
+
+  // Same bytes already rendered with every current preset: done now. Any failure falls back to the render job,
+  // which reuses them too.
+  async #finishFromSharedVariants(record: ImageRecord): Promise<ImageRecord | undefined> {
+    try {
+      const variants = await this.#deps.refresher?.reusable(record);
+      if (!variants) return undefined;
+      const done = await this.#deps.metadata.markDone(record.id, variants, this.#now());
+      return done?.status === 'done' ? done : undefined;
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, imageId: record.id }, 'could not reuse variants; rendering instead');
+      return undefined;
     }
   }
 
@@ -107,19 +169,29 @@ export class ImageService {
     }
   }
 
-  async getImage(id: string): Promise<ImageRecord> {
+  /** The image; `TS_NOT_FOUND` for an unknown id and for another tenant's image (when `tenant` is given). */
+  async getImage(id: string, tenant?: string): Promise<ImageRecord> {
     const image = await this.#deps.metadata.getImage(id);
-    if (!image) throw new ThumbsmithError('TS_NOT_FOUND', `No image with id ${id}.`);
+    if (!image || (tenant !== undefined && image.tenant !== tenant)) {
+      throw new ThumbsmithError('TS_NOT_FOUND', `No image with id ${id}.`);
+    }
     return image;
   }
 
-  /** The stored thumbnail of one preset, ready to stream; explains why when there is none (yet). */
+  /**
+   * The stored thumbnail of one preset, ready to stream (`open()`; HEAD and 304 answers never open it); explains why
+   * when there is none (yet). A `done` image whose variant of a configured preset is missing or was made by an older
+   * definition of the preset gets it rendered now (once per process for concurrent requests, see
+   * service/variant-refresh.ts).
+   */
   async openThumbnail(
     id: string,
     presetName: string,
-  ): Promise<{ image: ImageRecord; variant: Variant; body: Readable }> {
-    const image = await this.getImage(id);
-    if (!this.#presetsByName.has(presetName) && !image.variants.some((v) => v.preset === presetName)) {
+    tenant?: string,
+  ): Promise<{ image: ImageRecord; variant: Variant; open: () => Promise<Readable> }> {
+    let image = await this.getImage(id, tenant);
+    const preset = this.#presetsByName.get(presetName);
+    if (!preset && !image.variants.some((v) => v.preset === presetName)) {
       throw new ThumbsmithError('TS_PRESET_NOT_FOUND', `No preset named "${presetName}".`);
     }
     if (image.status === 'failed') {
@@ -127,14 +199,18 @@ export class ImageService {
         extensions: { imageError: image.error },
       });
     }
-    const variant = image.variants.find((v) => v.preset === presetName);
+    let variant = image.variants.find((v) => v.preset === presetName);
+    const stale = preset !== undefined && variant?.presetVersion !== preset.version;
+    if (image.status === 'done' && preset && stale && this.#deps.refresher) {
+      ({ image, variant } = await this.#deps.refresher.ensureCurrent(image, preset));
+    }
     if (image.status !== 'done' || !variant) {
       throw new ThumbsmithError('TS_NOT_READY', `The image is ${image.status}; try again shortly.`, {
         extensions: { imageStatus: image.status, retryAfterSeconds: 1 },
       });
     }
-    const body = await this.#deps.blobs.get(variant.key);
-    return { image, variant, body };
+    const key = variant.key;
+    return { image, variant, open: () => this.#deps.blobs.get(key) };
   }
 
   #now(): Date {

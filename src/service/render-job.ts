@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { variantKey } from '../domain/blob-keys.js';
-import { ThumbsmithError, toThumbsmithError } from '../domain/errors.js';
-import type { ImageError, Variant } from '../domain/image.js';
-import { FILE_EXTENSIONS, type Preset } from '../domain/preset.js';
-import { type ImageInput, type ImagingLimits, render } from '../imaging/index.js';
+import { type ErrorCode, toThumbsmithError } from '../domain/errors.js';
+import type { ImageError, ImageRecord, Variant } from '../domain/image.js';
+import type { Preset } from '../domain/preset.js';
+import type { ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ClaimedJob } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { annotateFailure, annotateImage } from '../telemetry/stages.js';
+import { renderVariants } from './render-variants.js';
 
 export interface RenderJobDeps {
   metadata: MetadataStore;
@@ -21,15 +18,31 @@ export interface RenderJobDeps {
   timeoutMs: number;
   tempDir: string;
   logger: Logger;
+  /** Job outcomes, stage times and upload-to-done time; nothing is recorded without it. */
+  metrics?: Metrics;
   clock?: () => Date;
+  /** Variants of every preset from a finished image with the same bytes, when there is one (content dedup). */
+  reuseVariants?: (image: ImageRecord) => Promise<Variant[] | undefined>;
+  /** Removes the variants a render wrote for an image deleted meanwhile, unless another image can use them. */
+  discardVariants?: (image: ImageRecord, variants: readonly Variant[]) => Promise<void>;
 }
 
 /**
  * Renders every preset of one image. Safe to run more than once for the same image (at-least-once delivery):
  * variant keys are deterministic, each blob put is atomic and `markDone` keeps the first result.
  * A permanent error (corrupt image, limits) fails the image at once; a transient one is recorded and rethrown so
- * the queue delivers the job again after its backoff, until the attempts run out.
+ * the queue delivers the job again after its backoff, until the attempts run out: then the image fails, unless the
+ * last error was an outage (database, storage, queue unavailable, or the worker stopping), which leaves it `queued`
+ * for the sweeper.
  */
+/** Failures of a dependency or of the process, never of the image: they must not fail an image for good. */
+const OUTAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TS_DATABASE_UNAVAILABLE',
+  'TS_STORAGE_UNAVAILABLE',
+  'TS_QUEUE_UNAVAILABLE',
+  'TS_SHUTTING_DOWN',
+]);
+
 export function createRenderJobHandler(deps: RenderJobDeps) {
   const now = () => deps.clock?.() ?? new Date();
   return async function renderJob(job: ClaimedJob<'render'>, signal: AbortSignal): Promise<void> {
@@ -37,39 +50,72 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
     const log = deps.logger.child({ imageId, jobId: job.id, attempt: job.attempt });
     const image = await deps.metadata.markProcessing(imageId, job.attempt, now());
     if (!image) {
+      deps.metrics?.job('dropped');
       log.info('image no longer exists; job dropped');
       return;
     }
     if (image.status === 'done' || image.status === 'failed') {
+      deps.metrics?.job('dropped');
       log.info({ status: image.status }, 'image already finished; job dropped');
       return;
     }
+    const { format, width, height, bytes } = image.original;
+    annotateImage({ id: imageId, format, width, height, bytes });
     if (job.attempt > job.maxAttempts) {
       await deps.metadata.markFailed(imageId, exhausted(image.error), now());
+      deps.metrics?.job('failed', 'TS_ATTEMPTS_EXHAUSTED');
       log.warn('attempts exhausted after lease expiries');
       return;
     }
     try {
       const started = performance.now();
-      const variants = await withOriginal(deps, image.original.key, (input) =>
-        renderAndStore(deps, imageId, input, signal),
-      );
-      await deps.metadata.markDone(imageId, variants, now());
+      // Same bytes already rendered for another image of the tenant: reuse, no render (content dedup).
+      const variants = (await deps.reuseVariants?.(image)) ?? (await renderVariants(deps, image, deps.presets, signal));
+      const doneAt = now();
+      const done = await deps.metadata.markDone(imageId, variants, doneAt);
+      if (!done) {
+        // Deleted while rendering: markDone updates only existing rows, so nothing comes back; drop what we wrote.
+        await deps.discardVariants?.(image, variants);
+        deps.metrics?.job('dropped');
+        log.info('image deleted while rendering; its new variants were discarded');
+        return;
+      }
+      deps.metrics?.job('done');
+      deps.metrics?.uploadToDone((doneAt.getTime() - image.createdAt.getTime()) / 1000);
       log.info({ ms: Math.round(performance.now() - started), variants: variants.length }, 'image done');
     } catch (thrown) {
       const error = toThumbsmithError(thrown);
+      annotateFailure(error);
       const recorded: ImageError = { code: error.code, message: error.detail };
+      // Deleted while rendering (its original may have gone with it): nothing to record, nothing to retry.
+      if ((await deps.metadata.getImage(imageId).catch(() => image)) === undefined) {
+        await deps.discardVariants?.(image, []);
+        deps.metrics?.job('dropped');
+        log.info({ code: error.code }, 'image deleted while rendering; job dropped');
+        return;
+      }
       if (!error.retryable) {
         await deps.metadata.markFailed(imageId, recorded, now());
+        deps.metrics?.job('failed', error.code);
         log.info({ code: error.code }, 'image failed permanently');
+        return;
+      }
+      if (job.attempt >= job.maxAttempts && OUTAGE_CODES.has(error.code)) {
+        // An outage is not the image's fault: keep it `queued` (with the error) and let this job go; the sweeper
+        // re-enqueues the row after SWEEP_STALE_MS, so it completes once the dependency is back.
+        await deps.metadata.markRetrying(imageId, recorded, now());
+        deps.metrics?.job('retried', error.code);
+        log.warn({ err: thrown, code: error.code }, 'attempts used up during an outage; the sweeper will re-enqueue');
         return;
       }
       if (job.attempt >= job.maxAttempts) {
         await deps.metadata.markFailed(imageId, exhausted(recorded), now());
+        deps.metrics?.job('failed', error.code);
         log.warn({ err: thrown, code: error.code }, 'image failed: attempts exhausted');
         return;
       }
       await deps.metadata.markRetrying(imageId, recorded, now());
+      deps.metrics?.job('retried', error.code);
       log.warn({ err: thrown, code: error.code }, 'transient failure; the job will be retried');
       throw error;
     }
@@ -79,39 +125,4 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
 function exhausted(last: ImageError | null): ImageError {
   const reason = last ? `${last.code}: ${last.message}` : 'the worker stopped before finishing';
   return { code: 'TS_ATTEMPTS_EXHAUSTED', message: `Every attempt failed; last: ${reason}` };
-}
-
-/** Gives the renderer a file: the blob's own path for a local store, else a temp copy removed afterwards. */
-async function withOriginal<T>(deps: RenderJobDeps, key: string, use: (input: ImageInput) => Promise<T>): Promise<T> {
-  const local = deps.blobs.localPath?.(key);
-  if (local) return use({ path: local });
-  const path = join(deps.tempDir, `original-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  try {
-    await pipeline(await deps.blobs.get(key), createWriteStream(path));
-    return await use({ path });
-  } finally {
-    await rm(path, { force: true });
-  }
-}
-
-async function renderAndStore(deps: RenderJobDeps, imageId: string, input: ImageInput, signal: AbortSignal) {
-  const rendered = await render(input, deps.presets, deps.limits, { signal, timeoutMs: deps.timeoutMs });
-  if (signal.aborted) throw new ThumbsmithError('TS_SHUTTING_DOWN', 'The job was interrupted.');
-  return Promise.all(
-    rendered.map(async (out): Promise<Variant> => {
-      const key = variantKey(imageId, out.preset.name, out.preset.version, FILE_EXTENSIONS[out.format]);
-      await deps.blobs.put(key, { buffer: out.data }, { contentType: out.contentType });
-      return {
-        preset: out.preset.name,
-        presetVersion: out.preset.version,
-        key,
-        width: out.width,
-        height: out.height,
-        format: out.format,
-        contentType: out.contentType,
-        bytes: out.data.length,
-        sha256: createHash('sha256').update(out.data).digest('hex'),
-      };
-    }),
-  );
 }

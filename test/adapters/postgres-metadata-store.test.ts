@@ -8,6 +8,7 @@ import {
 } from '../../src/adapters/postgres/postgres-metadata-store.js';
 import { KyselyMetadataStore } from '../../src/adapters/sql/kysely-metadata-store.js';
 import { MIGRATION_TABLE, migrateToLatest } from '../../src/adapters/sql/migrate-to-latest.js';
+import { METADATA_MIGRATIONS } from '../../src/adapters/sql/migrations/index.js';
 import { createPostgresKysely } from '../../src/adapters/sql/postgres-kysely.js';
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { newImageId } from '../../src/domain/ids.js';
@@ -91,18 +92,20 @@ describe.runIf(enabled)('PostgreSQL metadata store', () => {
       const dbs = pools.map((pool) => createPostgresKysely(pool));
       try {
         const applied = await Promise.all(dbs.map((db) => migrateToLatest(db)));
-        expect(applied.flat()).toStrictEqual(['0001_create_images']);
+        expect(applied.flat()).toStrictEqual(Object.keys(METADATA_MIGRATIONS));
         const check = pools[0]!;
         const { rows } = await check.query(`select name from ${MIGRATION_TABLE}`);
-        expect(rows).toEqual([{ name: '0001_create_images' }]);
+        expect(rows).toEqual(Object.keys(METADATA_MIGRATIONS).map((name) => ({ name })));
         const indexes = await check.query(
           `select indexname, indexdef from pg_indexes where tablename = 'images' order by indexname`,
         );
         expect(indexes.rows.map((row: { indexname: string }) => row.indexname)).toStrictEqual([
+          'images_created_at_id_idx',
           'images_pkey',
           'images_status_updated_at_idx',
           'images_tenant_created_at_id_idx',
           'images_tenant_original_sha256_idx',
+          'images_tenant_status_created_at_id_idx',
         ]);
         const defs = indexes.rows.map((row: { indexdef: string }) => row.indexdef).join('\n');
         expect(defs).toContain('(status, updated_at)');

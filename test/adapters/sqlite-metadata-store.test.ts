@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATION_TABLE } from '../../src/adapters/sql/migrate-to-latest.js';
+import { METADATA_MIGRATIONS } from '../../src/adapters/sql/migrations/index.js';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database.js';
 import { createSqliteMetadataStore, migrateSqliteFile } from '../../src/adapters/sqlite/sqlite-metadata-store.js';
 import { newImageId } from '../../src/domain/ids.js';
@@ -101,7 +102,7 @@ describe.runIf(enabled)('SQLite metadata store', () => {
       try {
         expect(await store.getImage(id)).toStrictEqual(done);
         const migrations = database.prepare(`select name from ${MIGRATION_TABLE}`).all();
-        expect(migrations).toEqual([{ name: '0001_create_images' }]);
+        expect(migrations).toEqual(Object.keys(METADATA_MIGRATIONS).map((name) => ({ name })));
       } finally {
         await store.close();
         database.close();
@@ -122,9 +123,11 @@ describe.runIf(enabled)('SQLite metadata store', () => {
           .map((row) => (row as { name: string }).name)
           .sort();
         expect(indexes).toStrictEqual([
+          'images_created_at_id_idx',
           'images_status_updated_at_idx',
           'images_tenant_created_at_id_idx',
           'images_tenant_original_sha256_idx',
+          'images_tenant_status_created_at_id_idx',
         ]);
         const columns = (name: string) =>
           database
@@ -159,10 +162,12 @@ describe.runIf(enabled)('SQLite metadata store', () => {
       for (const c of children) c.go();
       const outputs = await Promise.all(children.map((c) => c.done));
       const applied = outputs.map((output) => JSON.parse(output) as string[]);
-      expect(applied.flat()).toStrictEqual(['0001_create_images']);
+      expect(applied.flat()).toStrictEqual(Object.keys(METADATA_MIGRATIONS));
       const database = openSqliteDatabase(path);
       try {
-        expect(database.prepare(`select name from ${MIGRATION_TABLE}`).all()).toEqual([{ name: '0001_create_images' }]);
+        expect(database.prepare(`select name from ${MIGRATION_TABLE}`).all()).toEqual(
+          Object.keys(METADATA_MIGRATIONS).map((name) => ({ name })),
+        );
       } finally {
         database.close();
       }

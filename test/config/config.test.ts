@@ -76,7 +76,7 @@ describe('configuration', () => {
       S3_ENDPOINT: 'http://127.0.0.1:9000',
     });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u:secret@db/thumbs' });
-    expect(config.queue).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(config.queue).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', prefix: 'thumbsmith' });
     expect(config.storage).toMatchObject({
       kind: 's3',
       bucket: 'thumbs',
@@ -84,6 +84,20 @@ describe('configuration', () => {
       endpoint: 'http://127.0.0.1:9000',
     });
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:secret@db' })).toThrow(/u:\*\*\*@db/);
+  });
+
+  it('takes a Redis key prefix for the queue, checked even when the queue is embedded', () => {
+    const config = loadConfig({ QUEUE_URL: 'redis://127.0.0.1:6379', QUEUE_PREFIX: '{tenant-a}:thumbs' });
+    expect(config.queue).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', prefix: '{tenant-a}:thumbs' });
+    expect(() => loadConfig({ QUEUE_PREFIX: 'has space' })).toThrow(/QUEUE_PREFIX: expected 1-100 characters/);
+    expect(() => loadConfig({ QUEUE_URL: 'redis://r', QUEUE_PREFIX: 'x'.repeat(101) })).toThrow(/QUEUE_PREFIX/);
+  });
+
+  it('derives how long a processing row may go unclaimed before the sweeper re-enqueues it', () => {
+    expect(loadConfig({}).sweep).toEqual({ intervalMs: 60_000, staleMs: 60_000, processingStaleMs: 120_000 });
+    const short = loadConfig({ SWEEP_STALE_MS: '1000', JOB_TIMEOUT_MS: '3000', JOB_LEASE_MS: '1000' });
+    expect(short.sweep.processingStaleMs).toBe(5_000);
+    expect(loadConfig({ SWEEP_STALE_MS: '900000' }).sweep.processingStaleMs).toBe(900_000);
   });
 
   it('is documented: the README carries the generated table of every variable', () => {

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { newImageId } from '../../src/domain/ids.js';
 import type { ImageError, ImageRecord, NewImage, Variant } from '../../src/domain/image.js';
-import type { MetadataStore } from '../../src/ports/metadata-store.js';
+import type { MetadataStore, WorkerHeartbeat } from '../../src/ports/metadata-store.js';
+import { describeMetadataStoreLifecycleContract } from './metadata-store-lifecycle.contract.js';
 
 export interface MetadataStoreUnderTest {
   store: MetadataStore;
@@ -333,6 +334,89 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
       });
     });
 
+    describe('listStaleProcessing', () => {
+      it('lists processing ids claimed before the cutoff, oldest claim first, up to the limit', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const image = newImage({ id: newImageId(T0.getTime() + i), createdAt: at(i) });
+          await store.createImage(image);
+          ids.push(image.id);
+        }
+        const [a, b, c, d] = ids as [string, string, string, string];
+        // Claimed out of id order: the claim time decides the order.
+        await store.markProcessing(c, 1, at(1_000));
+        await store.markProcessing(a, 1, at(2_000));
+        await store.markProcessing(b, 1, at(3_000));
+
+        expect(await store.listStaleProcessing(at(60_000), 10)).toStrictEqual([c, a, b]);
+        expect(await store.listStaleProcessing(at(60_000), 2)).toStrictEqual([c, a]);
+        // Strict cutoff, like listStaleQueued.
+        expect(await store.listStaleProcessing(at(2_000), 10)).toStrictEqual([c]);
+        expect(await store.listStaleProcessing(at(60_000), 0)).toStrictEqual([]);
+        // `d` is queued: not listed here, and the processing rows are not listed as queued.
+        expect(await store.listStaleQueued(at(60_000), 10)).toStrictEqual([d]);
+      });
+
+      it('skips rows that finished or went back to queued; a redelivery moves the claim time', async () => {
+        const rows: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const image = newImage({ id: newImageId(T0.getTime() + i), createdAt: at(i) });
+          await store.createImage(image);
+          await store.markProcessing(image.id, 1, at(100));
+          rows.push(image.id);
+        }
+        const [a, b, c, d] = rows as [string, string, string, string];
+        await store.markDone(a, variantSet('a'), at(200));
+        await store.markFailed(b, PERMANENT, at(200));
+        await store.markRetrying(c, TRANSIENT, at(200));
+        expect(await store.listStaleProcessing(at(60_000), 10)).toStrictEqual([d]);
+
+        await store.markProcessing(d, 2, at(30_000));
+        expect(await store.listStaleProcessing(at(30_000), 10)).toStrictEqual([]);
+        expect(await store.listStaleProcessing(at(30_001), 10)).toStrictEqual([d]);
+      });
+    });
+
+    describe('worker heartbeats', () => {
+      const beat = (workerId: string, lastSeenOffsetMs: number, active = 0): WorkerHeartbeat => ({
+        workerId,
+        hostname: 'host-a',
+        pid: 4242,
+        startedAt: T0,
+        lastSeenAt: at(lastSeenOffsetMs),
+        active,
+        concurrency: 4,
+      });
+
+      it('records, updates and lists heartbeats seen since a time, by worker id, with millisecond precision', async () => {
+        expect(await store.listHeartbeats(at(-1))).toStrictEqual([]);
+        await store.recordHeartbeat(beat('w-b', 1_000));
+        await store.recordHeartbeat(beat('w-a', 2_000, 1));
+        await store.recordHeartbeat(beat('w-a', 5_000, 3));
+        expect(await store.listHeartbeats(at(0))).toStrictEqual([beat('w-a', 5_000, 3), beat('w-b', 1_000)]);
+        expect(await store.listHeartbeats(at(1_001))).toStrictEqual([beat('w-a', 5_000, 3)]);
+        expect(await store.listHeartbeats(at(5_000))).toStrictEqual([beat('w-a', 5_000, 3)]);
+        expect(await store.listHeartbeats(at(5_001))).toStrictEqual([]);
+      });
+
+      it('never moves a heartbeat backwards (a late write of an older beat)', async () => {
+        await store.recordHeartbeat(beat('w-a', 5_000, 2));
+        await store.recordHeartbeat(beat('w-a', 4_000, 1));
+        const [listed] = await store.listHeartbeats(at(0));
+        expect(listed?.lastSeenAt).toStrictEqual(at(5_000));
+      });
+
+      it('removes a stopped worker (idempotently) and prunes workers not seen for a day', async () => {
+        await store.recordHeartbeat(beat('w-old', 0));
+        await store.recordHeartbeat(beat('w-a', 1_000));
+        await store.removeHeartbeat('w-a');
+        await store.removeHeartbeat('w-a');
+        expect((await store.listHeartbeats(at(-1))).map((b) => b.workerId)).toStrictEqual(['w-old']);
+        await store.recordHeartbeat(beat('w-new', 24 * 60 * 60 * 1000 + 1));
+        expect((await store.listHeartbeats(at(-1))).map((b) => b.workerId)).toStrictEqual(['w-new']);
+      });
+    });
+
     describe('ping / close', () => {
       it('ping resolves while open', async () => {
         await expect(store.ping()).resolves.toBeUndefined();
@@ -346,4 +430,7 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
       });
     });
   });
+
+  // Issue 8: listing, deletion, retry, variant swaps and reference-counted contents.
+  describeMetadataStoreLifecycleContract(name, makeStore);
 }

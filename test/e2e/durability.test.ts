@@ -55,8 +55,14 @@ async function expectVariantsIntact(url: string, id: string) {
   return image;
 }
 
-async function variantFiles(dataDir: string, id: string) {
-  return (await readdir(join(dataDir, 'blobs', 'variants', id)).catch(() => [] as string[])).sort();
+/** Variant files of the content with this SHA-256 (blobs/content/<sha256>/<generation>/, minus the original). */
+async function variantFiles(dataDir: string, sha256: string) {
+  const root = join(dataDir, 'blobs', 'content', sha256);
+  const files: string[] = [];
+  for (const generation of await readdir(root).catch(() => [] as string[])) {
+    for (const name of await readdir(join(root, generation))) if (name !== 'original') files.push(name);
+  }
+  return files.sort();
 }
 
 describe('durable embedded queue (real processes)', () => {
@@ -85,7 +91,7 @@ describe('durable embedded queue (real processes)', () => {
     expect(image.status).toBe('done');
     expect(image.attempts).toBe(2);
     await expectVariantsIntact(second.url, id);
-    expect(await variantFiles(second.dataDir, id)).toHaveLength(3);
+    expect(await variantFiles(second.dataDir, image.original.sha256)).toHaveLength(3);
   });
 
   it('drains on SIGTERM: the running job finishes before the process exits', async () => {

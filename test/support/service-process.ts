@@ -45,7 +45,11 @@ export async function startService(
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const url = await new Promise<string>((resolveUrl, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`service did not start in 30 s\n${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Never leave a half-started process behind.
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start in 60 s\n${stderr}`));
+    }, 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       let newline = buffered.indexOf('\n');

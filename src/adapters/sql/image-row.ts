@@ -34,6 +34,7 @@ export function toImageInsert(image: NewImage): Insertable<ImagesTable> {
     created_at: createdAt,
     updated_at: createdAt,
     completed_at: null,
+    callback_url: image.callbackUrl ?? null,
   };
 }
 
@@ -75,6 +76,8 @@ export function toImageRecord(row: ImageRow): ImageRecord {
     createdAt: new Date(Number(row.created_at)),
     updatedAt: new Date(Number(row.updated_at)),
     completedAt: row.completed_at === null ? null : new Date(Number(row.completed_at)),
+    // Only present when set, so a record without a callback reads exactly as before the column existed.
+    ...(row.callback_url != null && { callbackUrl: row.callback_url }),
   };
 }
 

@@ -33,9 +33,38 @@ export interface ImagesTable {
   created_at: Int8Column;
   updated_at: Int8Column;
   completed_at: NullableInt8Column;
+  /** Added by migration 0003: the upload's webhook URL, if any. */
+  callback_url: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/**
+ * One row per live content (a tenant's stored bytes, migration 0003): how many images reference it and which
+ * generation of blob keys holds it. Removed when the last reference goes.
+ */
+export interface ContentsTable {
+  tenant: string;
+  sha256: string;
+  generation: string;
+  original_key: string;
+  refs: number;
+  created_at: Int8Column;
+  updated_at: Int8Column;
+}
+
+/** One row per worker process (migration 0002): its last contact with the queue. */
+export interface WorkerHeartbeatsTable {
+  worker_id: string;
+  hostname: string;
+  pid: number;
+  started_at: Int8Column;
+  last_seen_at: Int8Column;
+  active: number;
+  concurrency: number;
 }
 
 /** The tables the metadata store owns. */
 export interface MetadataDatabase {
   images: ImagesTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
+  contents: ContentsTable;
 }

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
+import { type ErrorCode, ThumbsmithError } from '../../domain/errors.js';
+import type { WorkerHeartbeat } from '../../ports/metadata-store.js';
 import { Readiness } from '../schemas.js';
 
 export interface WorkerState {
   running: boolean;
   active: number;
   lastHeartbeat: Date | undefined;
+  workerId?: string;
 }
 
 export interface HealthRoutesOptions {
@@ -14,11 +17,17 @@ export interface HealthRoutesOptions {
   workers?: () => WorkerState;
   /** A worker whose last contact with the queue is older than this is not alive. */
   heartbeatStaleMs: number;
+  /** Every worker's shared heartbeat record seen since the given time (listed, never fails readiness). */
+  heartbeats?: (since: Date) => Promise<WorkerHeartbeat[]>;
 }
+
+/** How far back `/readyz` lists worker heartbeats. */
+const HEARTBEAT_LIST_WINDOW_MS = 60 * 60 * 1000;
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function timedCheck(check: () => Promise<void>) {
+/** Runs one dependency check, bounded; a failure carries the dependency's catalogue code (whatever was thrown). */
+async function timedCheck(check: () => Promise<void>, unavailable: ErrorCode) {
   const started = performance.now();
   try {
     await Promise.race([
@@ -27,7 +36,8 @@ async function timedCheck(check: () => Promise<void>) {
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
+    const code = error instanceof ThumbsmithError ? error.code : unavailable;
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message, code };
   }
 }
 
@@ -55,10 +65,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     },
     async (_request, reply) => {
       const { dependencies } = options;
-      const [database, queue, storage] = await Promise.all([
-        timedCheck(dependencies.database),
-        timedCheck(dependencies.queue),
-        timedCheck(dependencies.storage),
+      const [database, queue, storage, heartbeats] = await Promise.all([
+        timedCheck(dependencies.database, 'TS_DATABASE_UNAVAILABLE'),
+        timedCheck(dependencies.queue, 'TS_QUEUE_UNAVAILABLE'),
+        timedCheck(dependencies.storage, 'TS_STORAGE_UNAVAILABLE'),
+        listHeartbeats(options),
       ]);
       const state = options.workers?.();
       const workers = state && {
@@ -69,12 +80,47 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         running: state.running,
         active: state.active,
         lastHeartbeat: state.lastHeartbeat?.toISOString() ?? null,
+        ...(state.workerId ? { workerId: state.workerId } : {}),
       };
       const ready = database.ok && queue.ok && storage.ok && (workers?.ok ?? true);
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unready',
         checks: { database, queue, storage, ...(workers ? { workers } : {}) },
+        ...(heartbeats ? { heartbeats } : {}),
       });
     },
   );
 };
+
+/** The shared heartbeat records with their age; `undefined` when there are none to read or the read failed. */
+async function listHeartbeats(options: HealthRoutesOptions) {
+  if (!options.heartbeats) return undefined;
+  const now = Date.now();
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const records = await Promise.race([
+      options.heartbeats(new Date(now - HEARTBEAT_LIST_WINDOW_MS)),
+      new Promise<never>((_, reject) => {
+        // Bounded like the checks: a hanging database must not hold /readyz.
+        timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return records.map((record) => {
+      const ageMs = Math.max(0, now - record.lastSeenAt.getTime());
+      return {
+        workerId: record.workerId,
+        hostname: record.hostname,
+        pid: record.pid,
+        startedAt: record.startedAt.toISOString(),
+        lastHeartbeat: record.lastSeenAt.toISOString(),
+        ageMs,
+        fresh: ageMs < options.heartbeatStaleMs,
+        active: record.active,
+        concurrency: record.concurrency,
+      };
+    });
+  } catch {
+    // The database check above reports the outage.
+    return undefined;
+  }
+}

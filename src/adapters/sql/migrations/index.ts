@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely';
 import * as createImages from './0001-create-images.js';
+import * as workerHeartbeats from './0002-worker-heartbeats.js';
+import * as lifecycle from './0003-lifecycle.js';
 
 /**
  * Every metadata migration, old and new, for both dialects. Kysely runs them in key order, so keys are
@@ -7,4 +9,6 @@ import * as createImages from './0001-create-images.js';
  */
 export const METADATA_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_create_images': createImages,
+  '0002_worker_heartbeats': workerHeartbeats,
+  '0003_lifecycle': lifecycle,
 });

@@ -1,0 +1,140 @@
+import type { Config } from './config/config.js';
+import type { ImageRecord, Variant } from './domain/image.js';
+import { createSafeFetcher } from './fetcher/index.js';
+import { toImageView } from './http/image-view.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { ImageEvents } from './ports/image-events.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { MetadataStore } from './ports/metadata-store.js';
+import { ContentBlobs } from './service/content-blobs.js';
+import { ImageLifecycle } from './service/image-lifecycle.js';
+import { renderJobId } from './service/image-service.js';
+import { ImageWatcher } from './service/image-watch.js';
+import { Maintenance } from './service/retention.js';
+import { ImageNotifier, withStatusEvents } from './service/status-events.js';
+import { VariantRefresher } from './service/variant-refresh.js';
+import { createWebhookJobHandler, Webhooks } from './service/webhooks.js';
+import type { Logger } from './telemetry/logger.js';
+import type { JobHandlers } from './worker/worker.js';
+
+export interface LifecyclePorts {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  blobs: BlobStore;
+  tempDir: string;
+  logger: Logger;
+}
+
+type Closers = Array<{ name: string; close: () => Promise<unknown> | unknown }>;
+
+/** What compose() wires into the service, the render job, the handler table and the runtime. */
+export interface LifecycleParts {
+  /** The metadata store with status events behind every change: use it everywhere from here on. */
+  metadata: MetadataStore;
+  events: ImageEvents;
+  content: ContentBlobs;
+  refresher: VariantRefresher;
+  lifecycle: ImageLifecycle;
+  watcher: ImageWatcher;
+  maintenance: Maintenance;
+  handlers: Pick<JobHandlers, 'rerender' | 'webhook'>;
+  /** For ImageService. */
+  serviceDeps: { content: ContentBlobs; refresher: VariantRefresher; allowLoopbackCallbacks: boolean };
+  /** For the render job handler. */
+  renderDeps: {
+    reuseVariants: (image: ImageRecord) => Promise<Variant[] | undefined>;
+    discardVariants: (image: ImageRecord, variants: readonly Variant[]) => Promise<void>;
+  };
+}
+
+/**
+ * Part of the composition root (compose.ts calls it once): the image lifecycle of issue 8. The event transport is
+ * Redis pub/sub when the queue is on Redis (scale-out: API and workers are separate processes), in-process otherwise;
+ * webhooks go out through their own SSRF-guarded fetcher.
+ */
+export async function composeLifecycle(
+  config: Config,
+  ports: LifecyclePorts,
+  closers: Closers,
+): Promise<LifecycleParts> {
+  const { queue, blobs, tempDir, logger } = ports;
+  let events: ImageEvents;
+  if (config.queue.kind === 'redis') {
+    const { createRedisImageEvents } = await import('./adapters/redis/redis-image-events.js');
+    events = createRedisImageEvents({
+      url: config.queue.url,
+      channel: `${config.queue.prefix}:image-events`,
+      onError: (error) => logger.warn({ err: error }, 'image events connection error'),
+    });
+  } else {
+    const { createMemoryImageEvents } = await import('./adapters/memory/memory-image-events.js');
+    events = createMemoryImageEvents();
+  }
+  closers.push({ name: 'image events', close: () => events.close() });
+
+  const fetcher = createSafeFetcher({
+    allowedHosts: undefined,
+    allowLoopback: config.webhooks.allowLoopback,
+    maxBytes: 64 * 1024,
+    timeoutMs: config.webhooks.timeoutMs,
+    maxRedirects: 0,
+    userAgent: 'Thumbsmith-Webhook/1',
+  });
+  closers.push({ name: 'webhook fetcher', close: () => fetcher.close() });
+
+  const view = (image: ImageRecord) => toImageView(image, config.presets, config.server.publicUrl ?? '');
+  const webhooks = new Webhooks({ queue, globalUrl: config.webhooks.url, view, logger });
+  const metadata = withStatusEvents(ports.metadata, new ImageNotifier({ events, webhooks, logger }));
+
+  const content = new ContentBlobs({ metadata, blobs, logger });
+  const refresher = new VariantRefresher({
+    metadata,
+    blobs,
+    content,
+    queue,
+    presets: config.presets,
+    limits: { ...config.limits },
+    timeoutMs: config.jobs.timeoutMs,
+    tempDir,
+    logger,
+  });
+  const enqueueRender = async (imageId: string) => {
+    try {
+      await queue.enqueue({ name: 'render', data: { imageId } }, { jobId: renderJobId(imageId) });
+      return true;
+    } catch (error) {
+      logger.warn({ err: error, imageId }, 'enqueue failed; the sweeper will re-enqueue the image');
+      return false;
+    }
+  };
+  const lifecycle = new ImageLifecycle({ metadata, content, enqueueRender, logger });
+  const watcher = new ImageWatcher({ metadata, events, logger });
+  const maintenance = new Maintenance({
+    metadata,
+    blobs,
+    content,
+    lifecycle,
+    retentionMs: config.lifecycle.retentionMs,
+    gcIntervalMs: config.lifecycle.gcIntervalMs,
+    gcGraceMs: config.lifecycle.gcGraceMs,
+    logger,
+  });
+  return {
+    metadata,
+    events,
+    content,
+    refresher,
+    lifecycle,
+    watcher,
+    maintenance,
+    handlers: {
+      rerender: refresher.createRerenderJobHandler(),
+      webhook: createWebhookJobHandler({ poster: fetcher, secret: config.webhooks.secret, logger }),
+    },
+    serviceDeps: { content, refresher, allowLoopbackCallbacks: config.webhooks.allowLoopback },
+    renderDeps: {
+      reuseVariants: (image) => refresher.reusable(image),
+      discardVariants: (image, variants) => content.discardOrphanedVariants(image, variants),
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { variantKeyFor } from '../domain/content-keys.js';
+import { ThumbsmithError } from '../domain/errors.js';
+import type { ImageRecord, Variant } from '../domain/image.js';
+import { FILE_EXTENSIONS, type Preset } from '../domain/preset.js';
+import { type ImageInput, type ImagingLimits, render } from '../imaging/index.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { stageObserver, timeStage } from '../telemetry/stages.js';
+
+export interface RenderVariantsDeps {
+  blobs: BlobStore;
+  limits: ImagingLimits;
+  timeoutMs: number;
+  tempDir: string;
+  metrics?: Metrics;
+}
+
+/**
+ * Renders `presets` of one image from its stored original (one decode) and stores each result under its
+ * deterministic key; the one piece both the render job and on-demand re-rendering use.
+ */
+export async function renderVariants(
+  deps: RenderVariantsDeps,
+  image: Pick<ImageRecord, 'id' | 'original'>,
+  presets: readonly Preset[],
+  signal?: AbortSignal,
+): Promise<Variant[]> {
+  return withOriginal(deps, image.original.key, async (input) => {
+    const rendered = await render(input, presets, deps.limits, {
+      timeoutMs: deps.timeoutMs,
+      observe: stageObserver(deps.metrics),
+      ...(signal && { signal }),
+    });
+    if (signal?.aborted) throw new ThumbsmithError('TS_SHUTTING_DOWN', 'The job was interrupted.');
+    return Promise.all(
+      rendered.map(async (out): Promise<Variant> => {
+        const extension = FILE_EXTENSIONS[out.format];
+        const key = variantKeyFor(image.original.key, image.id, out.preset.name, out.preset.version, extension);
+        await timeStage(deps.metrics, 'store', out.preset.name, () =>
+          deps.blobs.put(key, { buffer: out.data }, { contentType: out.contentType }),
+        );
+        return {
+          preset: out.preset.name,
+          presetVersion: out.preset.version,
+          key,
+          width: out.width,
+          height: out.height,
+          format: out.format,
+          contentType: out.contentType,
+          bytes: out.data.length,
+          sha256: createHash('sha256').update(out.data).digest('hex'),
+        };
+      }),
+    );
+  });
+}
+
+/**
+ * Gives the renderer a file: the blob's own path for a local store, else a temp copy removed afterwards. The copy is
+ * the `load` stage; a local store has none (libvips reads its file during `inspect` and `decode`).
+ */
+async function withOriginal<T>(
+  deps: RenderVariantsDeps,
+  key: string,
+  use: (input: ImageInput) => Promise<T>,
+): Promise<T> {
+  const local = deps.blobs.localPath?.(key);
+  if (local) return use({ path: local });
+  const path = join(deps.tempDir, `original-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  try {
+    await timeStage(deps.metrics, 'load', undefined, async () =>
+      pipeline(await deps.blobs.get(key), createWriteStream(path)),
+    );
+    return await use({ path });
+  } finally {
+    await rm(path, { force: true });
+  }
+}
