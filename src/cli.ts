@@ -3,6 +3,7 @@ import { CLIENT_COMMANDS, CLIENT_USAGE, runClient } from './client/main.js';
 import { compose, migrateDatabase } from './compose.js';
 import { ConfigError } from './config/config.js';
 import { loadConfig } from './config/load.js';
+import { KEYS_USAGE, runKeysCommand } from './security/key-commands.js';
 import { type Role, runServer } from './server.js';
 import { createLogger } from './telemetry/logger.js';
 import { installTracing } from './telemetry/tracing.js';
@@ -20,6 +21,8 @@ Commands:
   help      this text
 
 Configuration comes from environment variables (see the README).
+
+${KEYS_USAGE}
 
 ${CLIENT_USAGE}`;
 
@@ -40,11 +43,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const role = ROLES[command];
-  if (!role && command !== 'migrate' && command !== 'sweep' && command !== 'reprocess') {
+  if (!role && command !== 'migrate' && command !== 'sweep' && command !== 'reprocess' && command !== 'keys') {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
   }
   const config = loadConfig();
+  if (command === 'keys') return runKeysCommand(config, argv.slice(1));
   const logger = createLogger(config.log);
   if (command === 'migrate') {
     // Only the database: a migration job must not need the queue or the storage to be up.

@@ -1,13 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { MetadataDatabase } from './adapters/sql/schema.js';
 import { composeLifecycle } from './compose-lifecycle.js';
 import type { Config } from './config/config.js';
 import { createRetryPolicy } from './domain/backoff.js';
 import type { QueueDashboardOptions } from './http/queue-dashboard.js';
 import { configureImaging } from './imaging/index.js';
 import type { BlobStore } from './ports/blob-store.js';
+import type { IdempotencyStore } from './ports/idempotency-store.js';
 import type { JobQueue } from './ports/job-queue.js';
+import type { KeyStore } from './ports/key-store.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import type { ImageLifecycle } from './service/image-lifecycle.js';
 import { ImageService } from './service/image-service.js';
@@ -39,6 +43,10 @@ export interface Runtime {
   lifecycle: ImageLifecycle;
   /** Waits and event streams. */
   watcher: ImageWatcher;
+  /** API keys (issue 7), in the metadata database. */
+  keys: KeyStore;
+  /** `Idempotency-Key`s of uploads (issue 7), in the metadata database. */
+  idempotency: IdempotencyStore;
   /** `thumbsmith reprocess`: rerender jobs for images whose variants a preset change made stale. */
   reprocess(options?: { preset?: string }): Promise<{ scanned: number; enqueued: number }>;
   /**
@@ -97,9 +105,15 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     };
 
     let metadata: MetadataStore;
+    // Shares the metadata database and its migrations (api_keys is migration 0004).
+    let securityDb: Kysely<MetadataDatabase>;
+    const { KyselyKeyStore } = await import('./adapters/sql/kysely-key-store.js');
+    const { KyselyIdempotencyStore } = await import('./adapters/sql/kysely-idempotency-store.js');
     if (config.database.kind === 'sqlite') {
       const { createSqliteMetadataStore } = await import('./adapters/sqlite/sqlite-metadata-store.js');
       metadata = await createSqliteMetadataStore(await openSqlite());
+      const { createSqliteKysely } = await import('./adapters/sql/sqlite-kysely.js');
+      securityDb = createSqliteKysely(await openSqlite());
     } else {
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({ connectionString: config.database.url, max: 10, connectionTimeoutMillis: 5000 });
@@ -112,7 +126,12 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       closers.push({ name: 'postgres', close: () => pool.end() });
       const { createPostgresMetadataStore } = await import('./adapters/postgres/postgres-metadata-store.js');
       metadata = await createPostgresMetadataStore(pool);
+      const { createPostgresKysely } = await import('./adapters/sql/postgres-kysely.js');
+      securityDb = createPostgresKysely(pool);
     }
+    const keys = new KyselyKeyStore(securityDb, { ownsDb: true });
+    const idempotency = new KyselyIdempotencyStore(securityDb);
+    closers.push({ name: 'keys', close: () => keys.close() });
     closers.push({ name: 'metadata', close: () => metadata.close() });
     // Every port call gets a span (inside a trace) and a latency observation; the service sees the same ports.
     metadata = instrumentPort(metadata, {
@@ -220,6 +239,8 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       handlers: { render, ...lifecycle.handlers },
       lifecycle: lifecycle.lifecycle,
       watcher: lifecycle.watcher,
+      keys,
+      idempotency,
       reprocess: (options) => lifecycle.refresher.reprocess(options),
       metrics,
       ...(queueDashboard ? { queueDashboard } : {}),

@@ -1,5 +1,6 @@
 import type { Runtime } from './compose.js';
 import { buildApp } from './http/app.js';
+import { isLoopbackHost } from './http/auth.js';
 import type { JobConsumer } from './ports/job-queue.js';
 import { startHeartbeat } from './worker/heartbeat.js';
 import { startWorker } from './worker/worker.js';
@@ -53,6 +54,20 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
     lifecycle: runtime.lifecycle,
     watcher: runtime.watcher,
     metrics: runtime.metrics,
+    corsOrigins: config.security.corsOrigins,
+    idempotency: runtime.idempotency,
+    rateLimit: {
+      perMinute: config.security.rateLimitPerMinute,
+      uploadsPerMinute: config.security.uploadRateLimitPerMinute,
+      maxQueueDepth: config.security.maxQueueDepth,
+      queueCounts: () => runtime.queue.counts(),
+    },
+    auth: {
+      keys: runtime.keys,
+      signingKeys: config.security.signingKeys,
+      signedUrlTtlSeconds: config.security.signedUrlTtlSeconds,
+      tenantOf: async (id) => (await runtime.metadata.getImage(id))?.tenant,
+    },
     ...(runtime.queueDashboard ? { queueDashboard: runtime.queueDashboard } : {}),
     health: {
       dependencies: {
@@ -83,6 +98,13 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
 
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ address, role, presets: config.presets.map((p) => p.name) }, 'thumbsmith listening');
+  if (role !== 'worker' && !isLoopbackHost(config.server.host) && !(await runtime.keys.anyActive())) {
+    const warning =
+      `WARNING: listening on ${config.server.host} with no API key: anyone who can reach this address can upload, ` +
+      'read and delete images. Create one with `thumbsmith keys create --tenant NAME`.';
+    logger.warn({ host: config.server.host }, warning);
+    process.stderr.write(`\n*** ${warning} ***\n\n`);
+  }
 
   let stopped: Promise<void> | undefined;
   const stop = () => {

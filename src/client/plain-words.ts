@@ -42,6 +42,10 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   TS_INVALID_CURSOR: 'The list position is no longer valid; start again from the first page.',
   TS_WEBHOOK_REJECTED: 'The callback address did not accept the notification.',
   TS_UNAUTHORIZED: 'An API key is needed, or the key was not accepted.',
+  TS_BAD_SIGNATURE: 'The link is not valid or has expired; ask for a new one.',
+  TS_IDEMPOTENCY_MISMATCH: 'This request id was already used for a different file.',
+  TS_IDEMPOTENCY_IN_PROGRESS: 'The same upload is still being accepted; try again in a moment.',
+  TS_QUEUE_FULL: 'The server is busy with other images; try again in a little while.',
   // HTTP answers that may come without a catalogue code (a proxy in front, a newer server):
   TS_FORBIDDEN: 'This API key may not do that.',
   TS_RATE_LIMITED: 'Too many requests; slow down and try again shortly.',

@@ -1,4 +1,5 @@
 import type { Preset } from '../domain/preset.js';
+import type { SigningKey } from '../security/signed-url.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 export type QueueConfig = { kind: 'sqlite' } | { kind: 'redis'; url: string; prefix: string };
@@ -55,6 +56,16 @@ export interface Config {
   webhooks: { url: string | undefined; secret: string | undefined; allowLoopback: boolean; timeoutMs: number };
   /** bull-board at `/admin/queues`: only with the Redis queue, only behind the token. */
   queueDashboard: { enabled: boolean; token: string | undefined };
+  /** Signed URLs and browser access (issue 7). API keys live in the database, not here. */
+  security: {
+    signingKeys: readonly SigningKey[];
+    signedUrlTtlSeconds: number;
+    corsOrigins: readonly string[];
+    /** 0 = off. */
+    rateLimitPerMinute: number;
+    uploadRateLimitPerMinute: number;
+    maxQueueDepth: number;
+  };
 }
 
 export class ConfigError extends Error {

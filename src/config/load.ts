@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseSigningKeys, type SigningKey } from '../security/signed-url.js';
 import { type Config, ConfigError, type DatabaseConfig, type QueueConfig, type StorageConfig } from './config.js';
 import { parsePresets } from './presets.js';
 import { parseTracing } from './tracing.js';
@@ -113,6 +114,14 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       timeoutMs: int('WEBHOOK_TIMEOUT_MS', 100, 300_000),
     },
     queueDashboard: { enabled: bool('QUEUE_DASHBOARD'), token: raw('QUEUE_DASHBOARD_TOKEN') },
+    security: {
+      signingKeys: parseSigning(raw('SIGNING_KEYS'), problems),
+      signedUrlTtlSeconds: int('SIGNED_URL_TTL_SECONDS', 1, 30 * 86_400),
+      corsOrigins: parseOrigins(raw('CORS_ORIGINS'), problems),
+      rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 0, 10_000_000),
+      uploadRateLimitPerMinute: int('UPLOAD_RATE_LIMIT_PER_MINUTE', 0, 10_000_000),
+      maxQueueDepth: int('MAX_QUEUE_DEPTH', 0, 1_000_000_000),
+    },
   };
   if (config.queueDashboard.enabled) {
     if (config.queue.kind !== 'redis') {
@@ -244,4 +253,28 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+function parseSigning(text: string | undefined, problems: string[]): SigningKey[] {
+  if (text === undefined) return [];
+  const { keys, errors } = parseSigningKeys(text);
+  problems.push(...errors);
+  return keys;
+}
+
+/** Exact origins only (scheme://host[:port]); `*` is refused so that CORS is never open to every site. */
+function parseOrigins(text: string | undefined, problems: string[]): string[] {
+  if (text === undefined) return [];
+  const origins = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s*]+$/.test(origin)) {
+      problems.push(
+        `CORS_ORIGINS: expected origins like https://app.example.com but received ${JSON.stringify(origin)}`,
+      );
+    }
+  }
+  return origins;
 }

@@ -151,6 +151,33 @@ export const VARIABLES = [
   // logging
   spec('LOG_LEVEL', 'info', 'pino level: fatal, error, warn, info, debug, trace, silent.'),
   spec('LOG_FORMAT', 'auto', '`json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise).'),
+  // security
+  spec(
+    'SIGNING_KEYS',
+    undefined,
+    'HMAC keys for signed thumbnail URLs: `kid:secret[,kid:secret…]`, secrets 32+ characters; the first signs, all verify (rotation).',
+  ),
+  spec('SIGNED_URL_TTL_SECONDS', '3600', 'Lifetime of the signed thumbnail URLs returned with `?signed=true`.'),
+  spec(
+    'CORS_ORIGINS',
+    undefined,
+    'Comma-separated origins (`https://app.example.com`) allowed to call the API from a browser; none when unset.',
+  ),
+  spec(
+    'RATE_LIMIT_PER_MINUTE',
+    '600',
+    'Requests per minute on `/v1` per API key and per client address (token bucket, in memory per process; 0 = off).',
+  ),
+  spec(
+    'UPLOAD_RATE_LIMIT_PER_MINUTE',
+    '120',
+    'Uploads per minute per API key and per client address, on top of the general limit (0 = off).',
+  ),
+  spec(
+    'MAX_QUEUE_DEPTH',
+    '10000',
+    'Past this many waiting render jobs, uploads answer `503 TS_QUEUE_FULL` with `Retry-After` (0 = unbounded).',
+  ),
   // observability (tracing is configured by the standard OTEL_* variables, see the README's observability section)
   spec(
     'QUEUE_DASHBOARD',

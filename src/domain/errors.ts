@@ -52,6 +52,21 @@ export const ERROR_CATALOGUE = {
   TS_INVALID_CALLBACK_URL: { status: 400, title: 'The callback URL is not acceptable', retryable: false },
   TS_INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid', retryable: false },
   TS_WEBHOOK_REJECTED: { status: 502, title: 'The webhook receiver did not accept the event', retryable: true },
+  // security (issue 7)
+  TS_FORBIDDEN: { status: 403, title: 'The API key lacks the scope this route needs', retryable: false },
+  TS_BAD_SIGNATURE: { status: 403, title: 'The signed URL is invalid or expired', retryable: false },
+  TS_IDEMPOTENCY_MISMATCH: {
+    status: 422,
+    title: 'This Idempotency-Key was used with a different file',
+    retryable: false,
+  },
+  TS_RATE_LIMITED: { status: 429, title: 'Too many requests; slow down', retryable: true },
+  TS_QUEUE_FULL: { status: 503, title: 'The render queue is full; try again later', retryable: true },
+  TS_IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    title: 'The first request with this Idempotency-Key is still running',
+    retryable: true,
+  },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -3,20 +3,24 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
+import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { ImageLifecycle } from '../service/image-lifecycle.js';
 import type { ImageService } from '../service/image-service.js';
 import type { ImageWatcher } from '../service/image-watch.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { type AuthOptions, authPlugin } from './auth.js';
 import { observabilityPlugin } from './observability.js';
 import { problemPlugin } from './problem.js';
 import { QUEUE_DASHBOARD_PATH, type QueueDashboardOptions, queueDashboardRoutes } from './queue-dashboard.js';
+import { type RateLimitOptions, rateLimitPlugin } from './rate-limit.js';
 import { type HealthRoutesOptions, healthRoutes } from './routes/health.js';
 import { imageEventRoutes } from './routes/image-events.js';
 import { imageLifecycleRoutes } from './routes/image-lifecycle.js';
 import { imageRoutes } from './routes/images.js';
 import { webUiRoutes } from './routes/web-ui.js';
 import { Problem } from './schemas.js';
+import { securityHeadersPlugin } from './security-headers.js';
 import { tenantPlugin } from './tenant.js';
 
 export interface AppDeps {
@@ -35,6 +39,14 @@ export interface AppDeps {
   lifecycle?: ImageLifecycle;
   /** `?wait=` and the Server-Sent Events streams (`/v1/images/{id}/events`, `/v1/events`). */
   watcher?: ImageWatcher;
+  /** API keys and signed URLs on `/v1` (issue 7); without it the API is open and everything is tenant `default`. */
+  auth?: AuthOptions;
+  /** Per-key and per-address rate limits, and the queue bound for uploads (issue 7). */
+  rateLimit?: RateLimitOptions;
+  /** Remembers `Idempotency-Key`s of uploads (issue 7). */
+  idempotency?: IdempotencyStore;
+  /** `CORS_ORIGINS`: browser origins allowed to call the API (none by default). */
+  corsOrigins?: readonly string[];
 }
 
 /** Builds the HTTP app without listening (tests use `inject()` or listen on port 0). */
@@ -63,6 +75,9 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(problemPlugin);
   await app.register(tenantPlugin);
+  await app.register(securityHeadersPlugin, { corsOrigins: deps.corsOrigins ?? [] });
+  if (deps.auth) await app.register(authPlugin, deps.auth);
+  if (deps.rateLimit) await app.register(rateLimitPlugin, deps.rateLimit);
   await app.register(observabilityPlugin, { ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   app.addSchema(Problem);
   await app.register(multipart, {
@@ -100,6 +115,7 @@ export async function buildApp(deps: AppDeps) {
       service: deps.service,
       publicUrl: deps.publicUrl,
       ...(deps.watcher && { watcher: deps.watcher }),
+      ...(deps.idempotency && { idempotency: deps.idempotency }),
     });
     const lifecycleOptions = { prefix: '/v1', presets: deps.service.presets, publicUrl: deps.publicUrl };
     if (deps.lifecycle) await app.register(imageLifecycleRoutes, { ...lifecycleOptions, lifecycle: deps.lifecycle });

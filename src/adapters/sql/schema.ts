@@ -62,8 +62,32 @@ export interface WorkerHeartbeatsTable {
   concurrency: number;
 }
 
+/** One row per API key (migration 0004): the key's SHA-256, never the key. */
+export interface ApiKeysTable {
+  id: string;
+  tenant: string;
+  name: string | null;
+  /** Comma-separated scopes. */
+  scopes: string;
+  hash: string;
+  created_at: Int8Column;
+  revoked_at: NullableInt8Column;
+  last_used_at: NullableInt8Column;
+}
+
+/** One row per (tenant, Idempotency-Key) of an upload (migration 0004). */
+export interface IdempotencyKeysTable {
+  tenant: string;
+  key: string;
+  request_sha256: string;
+  image_id: string | null;
+  created_at: Int8Column;
+}
+
 /** The tables the metadata store owns. */
 export interface MetadataDatabase {
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
   images: ImagesTable;
   worker_heartbeats: WorkerHeartbeatsTable;
   contents: ContentsTable;

@@ -1,17 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import { ThumbsmithError } from '../../domain/errors.js';
+import type { IdempotencyStore } from '../../ports/idempotency-store.js';
 import type { ImageService } from '../../service/image-service.js';
 import { type ImageWatcher, MAX_WAIT_SECONDS } from '../../service/image-watch.js';
 import type { SpooledFile } from '../../service/spool.js';
+import { idempotencyKeyOf, submitOnce } from '../idempotency.js';
 import { immutableVersion, toImageView } from '../image-view.js';
 import { Binary, ImageIdParams, ImageView, NotModified, Problem, ThumbnailParams } from '../schemas.js';
+import { thumbnailDisposition } from '../security-headers.js';
 
 export interface ImageRoutesOptions {
   service: ImageService;
   publicUrl: string | undefined;
   /** Serves `?wait=` on `GET /images/{id}`; without it the parameter is accepted and ignored. */
   watcher?: ImageWatcher;
+  /** `Idempotency-Key` on uploads; without it the header is validated and ignored. */
+  idempotency?: IdempotencyStore;
 }
 
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
@@ -36,7 +41,7 @@ const ThumbnailQuery = Type.Object({
 });
 
 export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async (app, options) => {
-  const { service, publicUrl, watcher } = options;
+  const { service, publicUrl, watcher, idempotency } = options;
   const view = (image: Parameters<typeof toImageView>[0]) => toImageView(image, service.presets, publicUrl ?? '');
   // Aborted when the server starts closing, so long waits answer at once instead of holding up the shutdown.
   const closing = new AbortController();
@@ -51,10 +56,11 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
           'multipart/form-data with one field `file` and, optionally, a field `callback_url` (an http(s) URL that ' +
           'receives the `image.done` / `image.failed` webhook of this image). The type is sniffed from the bytes ' +
           'and the header probed before the render job is queued. Answers at once with the image id; poll ' +
-          '`links.self` (with `?wait=`), or follow `links.self + "/events"`.',
+          '`links.self` (with `?wait=`), or follow `links.self + "/events"`. With an `Idempotency-Key` header a ' +
+          'retry with the same file answers the same image (a different file: 422 TS_IDEMPOTENCY_MISMATCH).',
         tags: ['images'],
         consumes: ['multipart/form-data'],
-        response: { 202: ImageView, ...problems(400, 413, 415, 422, 503) },
+        response: { 202: ImageView, ...problems(400, 409, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -81,11 +87,24 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
             'Send multipart/form-data with the image in a field named "file".',
           );
         }
-        const image = await service.submitSpooled(spooled, {
-          filename,
-          tenant: request.tenant,
-          ...(callbackUrl !== undefined && { callbackUrl }),
-        });
+        // Checked once the body is read, so the client gets the answer rather than a reset mid-upload.
+        const idempotencyKey = idempotencyKeyOf(request.headers['idempotency-key']);
+        const file = spooled;
+        const submit = () =>
+          service.submitSpooled(file, {
+            filename,
+            tenant: request.tenant,
+            ...(callbackUrl !== undefined && { callbackUrl }),
+          });
+        const image =
+          idempotencyKey !== undefined && idempotency
+            ? await submitOnce(
+                idempotency,
+                { tenant: request.tenant, key: idempotencyKey, sha256: file.sha256 },
+                submit,
+                (id) => service.getImage(id, request.tenant),
+              )
+            : await submit();
         const body = view(image);
         return reply.code(202).header('location', body.links.self).send(body);
       } finally {
@@ -152,7 +171,13 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
         .header('x-content-type-options', 'nosniff')
         .header('last-modified', lastModified.toUTCString());
       if (notModified(request.headers, etag, lastModified)) return reply.code(304).send();
-      reply.type(variant.contentType).header('content-length', String(variant.bytes));
+      reply
+        .type(variant.contentType)
+        .header('content-length', String(variant.bytes))
+        .header(
+          'content-disposition',
+          thumbnailDisposition(image.original.filename, image.id, variant.preset, variant.format),
+        );
       if (request.method === 'HEAD') return reply.send();
       return reply.send(await open());
     },

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as createImages from './0001-create-images.js';
 import * as workerHeartbeats from './0002-worker-heartbeats.js';
 import * as lifecycle from './0003-lifecycle.js';
+import * as security from './0004-security.js';
 
 /**
  * Every metadata migration, old and new, for both dialects. Kysely runs them in key order, so keys are
@@ -11,4 +12,5 @@ export const METADATA_MIGRATIONS: Readonly<Record<string, Migration>> = Object.f
   '0001_create_images': createImages,
   '0002_worker_heartbeats': workerHeartbeats,
   '0003_lifecycle': lifecycle,
+  '0004_security': security,
 });

@@ -1,0 +1,158 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ThumbsmithError } from '../domain/errors.js';
+import type { KeyStore } from '../ports/key-store.js';
+import { hashKey, hasScope, keyIdOf, type Scope } from '../security/api-keys.js';
+import { type SigningKey, signPath, verifyPath } from '../security/signed-url.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a `/v1` route needs when API keys are on; default: `read` for GET/HEAD, `upload` otherwise. */
+    scope?: Scope;
+  }
+  interface FastifyRequest {
+    /** The verified API key's id, `null` without one (rate limits count per key). */
+    apiKeyId: string | null;
+  }
+}
+
+export interface AuthOptions {
+  keys: KeyStore;
+  /** `SIGNING_KEYS`: the first signs, every one verifies. Empty = no signed URLs. */
+  signingKeys: readonly SigningKey[];
+  /** Lifetime of the signed URLs handed out with `?signed=true`. */
+  signedUrlTtlSeconds: number;
+  /** The owner of an image whatever the tenant (a signed thumbnail URL carries no key); `undefined` when unknown. */
+  tenantOf(imageId: string): Promise<string | undefined>;
+  /** How long the "does any key exist" answer is reused (default 1 s). */
+  activeCacheMs?: number;
+  now?: () => number;
+}
+
+const THUMBNAIL_ROUTE = '/v1/images/:id/thumbnails/:preset';
+const BEARER = /^Bearer ([^\s]+)$/i;
+/** A key's `last_used_at` is written at most this often, so reads do not each cost a database write. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * API keys and signed URLs for every `/v1` route. While no key exists (or every key is revoked) the API is open and
+ * every request belongs to the `default` tenant. Once one exists, a request needs `Authorization: Bearer <key>` with
+ * the route's scope, and `request.tenant` becomes the key's tenant. A thumbnail URL with a valid signature needs no
+ * key; its tenant is the image's. Health, metrics, docs and the web page stay open.
+ */
+export const authPlugin = fp(
+  async (app: FastifyInstance, options: AuthOptions) => {
+    const now = options.now ?? Date.now;
+    const cacheMs = options.activeCacheMs ?? 1000;
+    let active: { value: boolean; at: number } | undefined;
+    const anyActive = async () => {
+      if (!active || now() - active.at >= cacheMs) active = { value: await options.keys.anyActive(), at: now() };
+      return active.value;
+    };
+    const touched = new Map<string, number>();
+    app.decorateRequest('apiKeyId', null);
+
+    app.addHook('onRequest', async (request, reply) => {
+      const path = pathOf(request.url);
+      if (path !== '/v1' && !path.startsWith('/v1/')) return;
+      const query = request.query as Record<string, string | undefined>;
+      if (query.signed === 'true' && options.signingKeys.length === 0) {
+        throw new ThumbsmithError('TS_VALIDATION', 'signed=true needs SIGNING_KEYS to be configured on the server.');
+      }
+      if (request.routeOptions.url === THUMBNAIL_ROUTE && (query.sig ?? query.exp ?? query.kid) !== undefined) {
+        await acceptSignature(request, path, query);
+        return;
+      }
+      if (!(await anyActive())) return;
+      const key = await authenticate(request, reply);
+      const scope = request.routeOptions.config.scope ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : 'upload');
+      if (!hasScope(key.scopes, scope)) {
+        throw new ThumbsmithError('TS_FORBIDDEN', `This route needs an API key with the "${scope}" scope.`);
+      }
+      request.tenant = key.tenant;
+      request.apiKeyId = key.id;
+      const at = now();
+      if (at - (touched.get(key.id) ?? 0) >= TOUCH_INTERVAL_MS) {
+        touched.set(key.id, at);
+        options.keys.touch(key.id, new Date(at)).catch((error: unknown) => {
+          request.log.warn({ err: error }, 'recording the API key use failed');
+        });
+      }
+    });
+
+    // `?signed=true`: the thumbnail URLs in image answers carry a signature, so a page can embed them.
+    app.addHook('preSerialization', async (request, _reply, payload) => {
+      const key = options.signingKeys[0];
+      if (!key || (request.query as Record<string, unknown> | undefined)?.signed !== 'true') return payload;
+      const expires = Math.floor(now() / 1000) + options.signedUrlTtlSeconds;
+      const sign = (url: string) => {
+        const [base = '', existing] = url.split('?', 2);
+        const signed = signPath(pathOf(new URL(base, 'http://x').pathname), expires, key);
+        return `${base}?${existing ? `${existing}&` : ''}${signed}`;
+      };
+      signImages(payload, sign);
+      return payload;
+    });
+
+    async function acceptSignature(request: FastifyRequest, path: string, query: Record<string, string | undefined>) {
+      const check = verifyPath(path, query, options.signingKeys, Math.floor(now() / 1000));
+      if (check !== 'valid') {
+        throw new ThumbsmithError('TS_BAD_SIGNATURE', `The thumbnail URL's signature is not valid (${check}).`);
+      }
+      const tenant = await options.tenantOf((request.params as { id: string }).id);
+      if (tenant === undefined) throw new ThumbsmithError('TS_NOT_FOUND', 'No such image.');
+      request.tenant = tenant;
+    }
+
+    async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+      const unauthorized = (detail: string) => {
+        reply.header('www-authenticate', 'Bearer realm="thumbsmith"');
+        return new ThumbsmithError('TS_UNAUTHORIZED', detail);
+      };
+      const header = request.headers.authorization;
+      const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
+      if (token === undefined) throw unauthorized('Send the API key as "Authorization: Bearer <key>".');
+      const id = keyIdOf(token);
+      const key = id === undefined ? undefined : await options.keys.get(id);
+      const given = Buffer.from(hashKey(token), 'hex');
+      // Compared in constant time; unknown, malformed and revoked keys all get the same answer.
+      const matches = key !== undefined && timingSafeEqual(given, Buffer.from(key.hash, 'hex'));
+      if (!key || !matches || key.revokedAt !== null) throw unauthorized('The API key is unknown or revoked.');
+      return key;
+    }
+  },
+  { name: 'thumbsmith-auth', fastify: '5.x', dependencies: ['thumbsmith-tenant'] },
+);
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+type ViewLike = {
+  variants?: { url?: string; immutableUrl?: string }[];
+  links?: { thumbnails?: Record<string, string> };
+};
+
+function signImages(payload: unknown, sign: (url: string) => string): void {
+  if (typeof payload !== 'object' || payload === null) return;
+  const items = (payload as { items?: unknown }).items;
+  if (Array.isArray(items)) {
+    for (const item of items) signImages(item, sign);
+    return;
+  }
+  const view = payload as ViewLike;
+  for (const variant of view.variants ?? []) {
+    if (variant.url) variant.url = sign(variant.url);
+    if (variant.immutableUrl) variant.immutableUrl = sign(variant.immutableUrl);
+  }
+  const thumbnails = view.links?.thumbnails;
+  if (thumbnails) for (const name of Object.keys(thumbnails)) thumbnails[name] = sign(thumbnails[name] ?? '');
+}
+
+/** True for addresses only this machine can reach (`HOST`): there an API without keys is a development setup. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}

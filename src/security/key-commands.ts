@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.js';
+import type { KeyStore } from '../ports/key-store.js';
+import { issueKey, isTenantName, parseScopes } from './api-keys.js';
+
+export const KEYS_USAGE = `Keys (talk to the configured database directly):
+  keys create --tenant NAME [--scopes upload,read] [--name LABEL]
+            create an API key; it is printed once and only its SHA-256 is stored
+  keys list list every key (id, tenant, scopes, name, created, last used, revoked)
+  keys revoke ID
+            revoke a key at once (within about a second on running servers)`;
+
+/** `thumbsmith keys …`: opens only the key store (no queue, storage or workers); returns the exit code. */
+export async function runKeysCommand(config: Config, args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { tenant: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } },
+  });
+  const [sub, ...rest] = positionals;
+  const fail = (message: string) => {
+    process.stderr.write(`${message}\n\n${KEYS_USAGE}\n`);
+    return 2;
+  };
+  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') return fail(`Unknown keys command "${sub ?? ''}".`);
+  if (sub === 'create') {
+    if (values.tenant === undefined || !isTenantName(values.tenant)) {
+      return fail('--tenant NAME is required: lower-case letters, digits, "-" and "_", at most 64 characters.');
+    }
+    const scopes = parseScopes(values.scopes ?? 'upload,read');
+    if (!scopes) return fail('--scopes: a comma-separated list of upload, read, admin.');
+    const tenant = values.tenant;
+    return withKeyStore(config, async (store) => {
+      const issued = issueKey();
+      await store.create({
+        id: issued.id,
+        tenant,
+        name: values.name ?? null,
+        scopes,
+        hash: issued.hash,
+        createdAt: new Date(),
+      });
+      process.stdout.write(
+        `${issued.key}\n\nkey id ${issued.id}, tenant ${tenant}, scopes ${scopes.join(',')}\n` +
+          'This is the only time the key is shown: store it now.\n',
+      );
+      return 0;
+    });
+  }
+  if (sub === 'list') {
+    return withKeyStore(config, async (store) => {
+      const rows = (await store.list()).map((k) => [
+        k.id,
+        k.tenant,
+        k.scopes.join(','),
+        k.name ?? '-',
+        k.createdAt.toISOString(),
+        k.lastUsedAt?.toISOString() ?? '-',
+        k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
+      ]);
+      const table = [['ID', 'TENANT', 'SCOPES', 'NAME', 'CREATED', 'LAST USED', 'STATE'], ...rows];
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+      for (const row of table) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+      return 0;
+    });
+  }
+  const id = rest[0];
+  if (id === undefined) return fail('keys revoke needs the key id (see keys list).');
+  return withKeyStore(config, async (store) => {
+    if (await store.revoke(id, new Date())) {
+      process.stdout.write(`revoked ${id}\n`);
+      return 0;
+    }
+    process.stderr.write(`no active key with id ${id}\n`);
+    return 1;
+  });
+}
+
+async function withKeyStore(config: Config, use: (store: KeyStore) => Promise<number>): Promise<number> {
+  const { openKyselyKeyStore } = await import('../adapters/sql/kysely-key-store.js');
+  if (config.database.kind === 'sqlite') {
+    const { openSqliteDatabase } = await import('../adapters/sqlite/sqlite-database.js');
+    const { createSqliteKysely } = await import('../adapters/sql/sqlite-kysely.js');
+    const database = openSqliteDatabase(config.database.path);
+    try {
+      const store = await openKyselyKeyStore(createSqliteKysely(database), { ownsDb: true });
+      try {
+        return await use(store);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      database.close();
+    }
+  }
+  const { default: pg } = await import('pg');
+  const { createPostgresKysely } = await import('../adapters/sql/postgres-kysely.js');
+  const pool = new pg.Pool({ connectionString: config.database.url, max: 1, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {});
+  try {
+    const store = await openKyselyKeyStore(createPostgresKysely(pool), { ownsDb: true });
+    try {
+      return await use(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await pool.end();
+  }
+}
