@@ -1,34 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { download, getImage, type ImageJson, uploadOk, waitForFinal } from '../support/http.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
-import { filesUnder, jpeg, runCli } from './support.js';
+import { filesUnder, jpeg, runCli, tempDataDirs, withService } from './support.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await removeDataDir(dir);
-});
-
-async function newDataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'thumbsmith-lifecycle-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function withService<T>(
-  options: Parameters<typeof startService>[0],
-  use: (service: ServiceProcess) => Promise<T>,
-): Promise<T> {
-  const service = await startService(options);
-  try {
-    return await use(service);
-  } finally {
-    await service.stop();
-  }
-}
+const newDataDir = tempDataDirs();
 
 const variantOf = (image: ImageJson, preset: string) => image.variants.find((v) => v.preset === preset);
 

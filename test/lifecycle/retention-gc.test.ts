@@ -1,36 +1,13 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentOriginalKey, newContentGeneration } from '../../src/domain/content-keys.js';
 import { newImageId } from '../../src/domain/ids.js';
 import { uploadOk, waitForFinal } from '../support/http.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
-import { filesUnder, jpeg, runCli } from './support.js';
+import { filesUnder, jpeg, runCli, tempDataDirs, withService } from './support.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await removeDataDir(dir);
-});
-
-async function newDataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'thumbsmith-lifecycle-'));
-  dirs.push(dir);
-  return dir;
-}
-
-async function withService<T>(
-  options: Parameters<typeof startService>[0],
-  use: (service: ServiceProcess) => Promise<T>,
-): Promise<T> {
-  const service = await startService(options);
-  try {
-    return await use(service);
-  } finally {
-    await service.stop();
-  }
-}
+const newDataDir = tempDataDirs();
 
 describe('retention and garbage collection', () => {
   it('the periodic sweeper deletes images past RETENTION_SECONDS with their blobs', async () => {

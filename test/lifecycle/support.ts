@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { afterAll } from 'vitest';
 import { startS3Server } from '../support/s3-server.js';
 import { TEST_REDIS_URL } from '../support/servers.js';
+import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { createScratchDatabase } from '../support/topology.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -183,4 +186,30 @@ export async function startScaleOut() {
       await database.drop();
     },
   };
+}
+
+/** Temp data directories, removed after the calling file's tests; call at the top level of a test file. */
+export function tempDataDirs(): () => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await removeDataDir(dir);
+  });
+  return async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'thumbsmith-lifecycle-'));
+    dirs.push(dir);
+    return dir;
+  };
+}
+
+/** Runs `use` against a service started with `options`, stopping the service afterwards whatever happens. */
+export async function withService<T>(
+  options: Parameters<typeof startService>[0],
+  use: (service: ServiceProcess) => Promise<T>,
+): Promise<T> {
+  const service = await startService(options);
+  try {
+    return await use(service);
+  } finally {
+    await service.stop();
+  }
 }
