@@ -52,17 +52,35 @@ const imageFailure = (image: ImageJson): Outcome['error'] => ({
 const unreachable = (error: unknown) => error instanceof ClientError && (error.status === 0 || error.fatal);
 
 /** Runs `task` for each id, a few at a time, keeping the order of the ids in the results. */
-async function eachId(ids: readonly string[], task: (id: string) => Promise<Outcome>): Promise<Outcome[]> {
-  const results: Outcome[] = new Array(ids.length);
+/**
+ * Runs `task` for every id (8 at a time) with one client, turns thrown errors into failed outcomes (remembering the
+ * first "server unreachable" one, which decides the exit code), and reports.
+ */
+async function eachImage(
+  command: 'status' | 'get' | 'delete',
+  options: ImageCommandOptions,
+  io: Io,
+  task: (client: ThumbsmithClient, id: string) => Promise<Outcome>,
+): Promise<number> {
+  const client = new ThumbsmithClient({ server: options.server, key: options.key });
+  const ids = options.ids;
+  let fatal: ClientError | undefined;
+  const outcomes: Outcome[] = new Array(ids.length);
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
       const index = next++;
-      results[index] = await task(ids[index]!);
+      const id = ids[index]!;
+      try {
+        outcomes[index] = await task(client, id);
+      } catch (error) {
+        if (unreachable(error)) fatal ??= error as ClientError;
+        outcomes[index] = failure(id, error);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
-  return results;
+  return report(command, outcomes, fatal, options, io);
 }
 
 async function report(
@@ -115,61 +133,33 @@ function describe(
 
 /** `thumbsmith status ID…`: one line (or JSON) per image; `--wait` waits for each to finish. */
 export async function statusCommand(options: ImageCommandOptions, io: Io): Promise<number> {
-  const client = new ThumbsmithClient({ server: options.server, key: options.key });
-  let fatal: ClientError | undefined;
-  const outcomes = await eachId(options.ids, async (id) => {
-    try {
-      const image = options.wait
-        ? await client.waitFinal(id, options.timeoutSeconds * 1000)
-        : await client.getImage(id);
-      const failed = image.status === 'failed';
-      return { id, ok: !failed, status: image.status, image, error: failed ? imageFailure(image) : null };
-    } catch (error) {
-      if (unreachable(error)) fatal ??= error as ClientError;
-      return failure(id, error);
-    }
+  return eachImage('status', options, io, async (client, id) => {
+    const image = options.wait ? await client.waitFinal(id, options.timeoutSeconds * 1000) : await client.getImage(id);
+    const failed = image.status === 'failed';
+    return { id, ok: !failed, status: image.status, image, error: failed ? imageFailure(image) : null };
   });
-  return report('status', outcomes, fatal, options, io);
 }
 
 /** `thumbsmith get ID…`: saves each done image's thumbnails as `<out>/<id>/<preset>.<ext>`. */
 export async function getCommand(options: ImageCommandOptions, io: Io): Promise<number> {
-  const client = new ThumbsmithClient({ server: options.server, key: options.key });
-  let fatal: ClientError | undefined;
-  const outcomes = await eachId(options.ids, async (id) => {
-    try {
-      const image = options.wait
-        ? await client.waitFinal(id, options.timeoutSeconds * 1000)
-        : await client.getImage(id);
-      if (image.status === 'failed') return { id, ok: false, status: image.status, image, error: imageFailure(image) };
-      if (image.status !== 'done') {
-        const plain = `Not finished yet (${image.status}); add --wait to wait for it.`;
-        return { id, ok: false, status: image.status, image, error: { code: null, message: plain, plain } };
-      }
-      const outputs = await saveThumbnails(client, image, join(options.out, id), options.presets);
-      return { id, ok: true, status: image.status, image, error: null, outputs };
-    } catch (error) {
-      if (unreachable(error)) fatal ??= error as ClientError;
-      return failure(id, error);
+  return eachImage('get', options, io, async (client, id) => {
+    const image = options.wait ? await client.waitFinal(id, options.timeoutSeconds * 1000) : await client.getImage(id);
+    if (image.status === 'failed') return { id, ok: false, status: image.status, image, error: imageFailure(image) };
+    if (image.status !== 'done') {
+      const plain = `Not finished yet (${image.status}); add --wait to wait for it.`;
+      return { id, ok: false, status: image.status, image, error: { code: null, message: plain, plain } };
     }
+    const outputs = await saveThumbnails(client, image, join(options.out, id), options.presets);
+    return { id, ok: true, status: image.status, image, error: null, outputs };
   });
-  return report('get', outcomes, fatal, options, io);
 }
 
 /** `thumbsmith delete ID…`: deletes each image and its thumbnails. */
 export async function deleteCommand(options: ImageCommandOptions, io: Io): Promise<number> {
-  const client = new ThumbsmithClient({ server: options.server, key: options.key });
-  let fatal: ClientError | undefined;
-  const outcomes = await eachId(options.ids, async (id) => {
-    try {
-      // Read first, so the line can name the file; a 404 here is "not found" without trying to delete.
-      const image = await client.getImage(id);
-      await client.deleteImage(id);
-      return { id, ok: true, status: 'deleted', image, error: null, deleted: true };
-    } catch (error) {
-      if (unreachable(error)) fatal ??= error as ClientError;
-      return failure(id, error);
-    }
+  return eachImage('delete', options, io, async (client, id) => {
+    // Read first, so the line can name the file; a 404 here is "not found" without trying to delete.
+    const image = await client.getImage(id);
+    await client.deleteImage(id);
+    return { id, ok: true, status: 'deleted', image, error: null, deleted: true };
   });
-  return report('delete', outcomes, fatal, options, io);
 }
