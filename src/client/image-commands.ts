@@ -51,7 +51,6 @@ const imageFailure = (image: ImageJson): Outcome['error'] => ({
 
 const unreachable = (error: unknown) => error instanceof ClientError && (error.status === 0 || error.fatal);
 
-/** Runs `task` for each id, a few at a time, keeping the order of the ids in the results. */
 /**
  * Runs `task` for every id (8 at a time) with one client, turns thrown errors into failed outcomes (remembering the
  * first "server unreachable" one, which decides the exit code), and reports.
