@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { MetadataStore } from '../../ports/metadata-store.js';
-import { KyselyMetadataStore, type KyselyMetadataStoreOptions } from '../sql/kysely-metadata-store.js';
+import { type KyselyMetadataStoreOptions, openKyselyMetadataStore } from '../sql/kysely-metadata-store.js';
 import { migrateToLatest } from '../sql/migrate-to-latest.js';
 import { createPostgresKysely } from '../sql/postgres-kysely.js';
 
@@ -12,14 +12,7 @@ export async function createPostgresMetadataStore(
   pool: pg.Pool,
   options?: KyselyMetadataStoreOptions,
 ): Promise<MetadataStore> {
-  const db = createPostgresKysely(pool);
-  try {
-    await migrateToLatest(db);
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  return new KyselyMetadataStore(db, options);
+  return openKyselyMetadataStore(createPostgresKysely(pool), options);
 }
 
 /** `thumbsmith migrate` for PostgreSQL: connects to `url`, migrates, disconnects; returns the migrations applied. */

@@ -5,6 +5,7 @@ import type { ImageError, ImageRecord, ImageStatus, NewImage, Variant } from '..
 import type { ImageListQuery, MetadataStore, WorkerHeartbeat } from '../../ports/metadata-store.js';
 import { isUniqueViolation, toDatabaseError } from './database-errors.js';
 import { serializeVariants, toEpochMs, toImageInsert, toImageRecord } from './image-row.js';
+import { migrateToLatest } from './migrate-to-latest.js';
 import type { MetadataDatabase } from './schema.js';
 import * as heartbeats from './worker-heartbeats.js';
 
@@ -473,4 +474,21 @@ function referencingImages(eb: ExpressionBuilder<MetadataDatabase, 'contents'>) 
 /** Bounded `in (...)` lists: SQLite allows 32766 parameters, Postgres 65535; 500 keeps statements small. */
 function* chunks<T>(items: readonly T[], size = 500): Generator<T[]> {
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
+
+/**
+ * Brings the schema up to date, then returns the store; on a failed migration the Kysely instance is destroyed (the
+ * driver's connection or pool stays the caller's). Both dialects' factories are this plus their Kysely helper.
+ */
+export async function openKyselyMetadataStore(
+  db: Kysely<MetadataDatabase>,
+  options?: KyselyMetadataStoreOptions,
+): Promise<MetadataStore> {
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyMetadataStore(db, options);
 }

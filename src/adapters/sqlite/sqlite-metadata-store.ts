@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { MetadataStore } from '../../ports/metadata-store.js';
-import { KyselyMetadataStore, type KyselyMetadataStoreOptions } from '../sql/kysely-metadata-store.js';
+import { type KyselyMetadataStoreOptions, openKyselyMetadataStore } from '../sql/kysely-metadata-store.js';
 import { migrateToLatest } from '../sql/migrate-to-latest.js';
 import { createSqliteKysely } from '../sql/sqlite-kysely.js';
 import { openSqliteDatabase } from './sqlite-database.js';
@@ -13,14 +13,7 @@ export async function createSqliteMetadataStore(
   database: Database.Database,
   options?: KyselyMetadataStoreOptions,
 ): Promise<MetadataStore> {
-  const db = createSqliteKysely(database);
-  try {
-    await migrateToLatest(db);
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  return new KyselyMetadataStore(db, options);
+  return openKyselyMetadataStore(createSqliteKysely(database), options);
 }
 
 /** `thumbsmith migrate` for the embedded database: opens the file, migrates, closes; returns the migrations applied. */
