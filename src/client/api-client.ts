@@ -24,6 +24,8 @@ export interface ImageJson {
     preset: string;
     presetVersion: string;
     url: string;
+    /** The content-addressed URL of the same bytes (cached forever). */
+    immutableUrl: string;
     width: number;
     height: number;
     format: string;

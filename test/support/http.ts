@@ -1,28 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface ImageJson {
-  id: string;
-  status: 'queued' | 'processing' | 'done' | 'failed';
-  original: { format: string; width: number; height: number; bytes: number; sha256: string; frames: number };
-  variants: Array<{
-    preset: string;
-    presetVersion: string;
-    url: string;
-    /** The content-addressed URL of the same bytes (cached forever). */
-    immutableUrl: string;
-    width: number;
-    height: number;
-    format: string;
-    contentType: string;
-    bytes: number;
-  }>;
-  error: { code: string; message: string } | null;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-  links: { self: string; thumbnails: Record<string, string> };
-}
+// The tests read the API's image JSON exactly as the command-line client does.
+import type { ImageJson } from '../../src/client/api-client.js';
+
+export type { ImageJson };
 
 /** POSTs one file as multipart field `field` (default `file`). */
 export async function upload(
