@@ -1,44 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPath } from '../../src/security/signed-url.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
+import { createKey, keysCli } from '../support/keys.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { uploadInOneWrite } from './one-write-upload.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
 const SECRET = 'k'.repeat(40);
 const OLD_SECRET = 'o'.repeat(40);
 const ORIGIN = 'https://app.example.com';
-
-async function cli(dataDir: string, ...args: string[]) {
-  return run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'keys', ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-  });
-}
-
-async function createKey(dataDir: string, tenant: string, scopes: string): Promise<string> {
-  const { stdout } = await cli(
-    dataDir,
-    'create',
-    '--tenant',
-    tenant,
-    '--scopes',
-    scopes,
-    '--name',
-    `${tenant}-${scopes}`,
-  );
-  const key = stdout.split('\n')[0] ?? '';
-  expect(key).toMatch(/^ts_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
-  return key;
-}
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
@@ -69,7 +43,7 @@ describe('API keys, tenants, signed URLs, security headers (real process)', () =
     betaUpload = await createKey(dataDir, 'beta', 'upload,read');
     revoked = await createKey(dataDir, 'gamma', 'admin');
     const revokedId = revoked.split('_')[1] ?? '';
-    const { stdout } = await cli(dataDir, 'revoke', revokedId);
+    const { stdout } = await keysCli(dataDir, 'revoke', revokedId);
     expect(stdout).toContain(`revoked ${revokedId}`);
     service = await startService({
       dataDir,
@@ -93,15 +67,15 @@ describe('API keys, tenants, signed URLs, security headers (real process)', () =
   });
 
   it('keys list shows ids, tenants and the revoked state, never a key', async () => {
-    const { stdout } = await cli(dataDir, 'list');
+    const { stdout } = await keysCli(dataDir, 'list');
     expect(stdout).toContain('acme');
     expect(stdout).toMatch(/gamma\s+admin\s+.*revoked/);
     for (const key of [acme, betaRead, betaUpload, revoked]) {
       expect(stdout).toContain(key.split('_')[1]);
       expect(stdout).not.toContain(key);
     }
-    await expect(cli(dataDir, 'revoke', 'nokey000')).rejects.toThrow(/no active key/);
-    await expect(cli(dataDir, 'create', '--tenant', 'Bad Name')).rejects.toThrow(/--tenant/);
+    await expect(keysCli(dataDir, 'revoke', 'nokey000')).rejects.toThrow(/no active key/);
+    await expect(keysCli(dataDir, 'create', '--tenant', 'Bad Name')).rejects.toThrow(/--tenant/);
   });
 
   it('missing, malformed, unknown and revoked keys get 401 with WWW-Authenticate', async () => {

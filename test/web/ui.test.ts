@@ -5,10 +5,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg, makePng } from '../support/images.js';
+import { createKey } from '../support/keys.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { ensureWebBuild, launchChromium, ROOT, SCREENSHOTS } from './browser.js';
 import * as inPage from './in-page.js';
-import { type KeyProxy, startKeyProxy } from './key-proxy.js';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -381,33 +381,46 @@ describe('web page in a real Chromium against a real server', () => {
     expect(offsite).toEqual([]);
   });
 
-  describe('with API keys on (a key-checking proxy in front of the server)', () => {
-    let proxy: KeyProxy;
+  describe('with API keys on (a key made by `thumbsmith keys create`)', () => {
+    let keyed: ServiceProcess;
+    let key: string;
 
     beforeAll(async () => {
-      proxy = await startKeyProxy(service.url, 'sesame');
-    });
+      const dataDir = await mkdtemp(join(tmpdir(), 'thumbsmith-web-keys-'));
+      key = await createKey(dataDir, 'studio', 'upload,read');
+      keyed = await startService({ dataDir });
+    }, 60_000);
 
     afterAll(async () => {
-      await proxy?.close();
+      await keyed?.stop();
+      if (keyed) await removeDataDir(keyed.dataDir);
     });
 
     it('asks for the key once, remembers it, and shows thumbnails fetched with it', async () => {
-      const keyed = await browser.newContext({ viewport: DESKTOP });
+      const keyedContext = await browser.newContext({ viewport: DESKTOP });
+      // Every API request the page makes, with the Authorization it carried.
+      const sent: Array<{ method: string; path: string; authorization: string | undefined }> = [];
+      keyedContext.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname.startsWith('/v1/')) {
+          sent.push({ method: request.method(), path: url.pathname, authorization: request.headers().authorization });
+        }
+      });
       try {
-        const page = await keyed.newPage();
-        await page.goto(proxy.url);
+        const page = await keyedContext.newPage();
+        await page.goto(keyed.url);
         const dialog = page.getByRole('dialog', { name: 'API key' });
         await dialog.waitFor();
-        await page.getByRole('textbox', { name: 'Key', exact: true }).fill('wrong');
+        await page.getByRole('textbox', { name: 'Key', exact: true }).fill('ts_wrong000_not-a-real-key');
         await shot(page, 'desktop-key-dialog.png');
         await page.keyboard.press('Enter');
-        // A refused key asks again, saying so.
+        // The server's real 401 makes the page ask again, saying so.
         await page.waitForFunction(inPage.textIncludes, ['#key-message', 'not accepted'] as const, { timeout: 10_000 });
-        await page.getByRole('textbox', { name: 'Key', exact: true }).fill('sesame');
+        await page.getByRole('textbox', { name: 'Key', exact: true }).fill(key);
         await page.keyboard.press('Enter');
         await dialog.waitFor({ state: 'hidden' });
-        expect(await page.evaluate(`localStorage.getItem('thumbsmith.apiKey')`)).toBe('sesame');
+        expect(await page.evaluate(`localStorage.getItem('thumbsmith.apiKey')`)).toBe(key);
+        const accepted = sent.length;
 
         await page.setInputFiles('#file-input', [join(files, 'photo.jpg')]);
         await cardState(page, 'photo.jpg', 'done');
@@ -422,13 +435,18 @@ describe('web page in a real Chromium against a real server', () => {
           timeout: 10_000,
         });
         expect(await dialog.isVisible()).toBe(false);
-        const withoutKey = proxy.forwarded.filter(
-          (request) => request.url.startsWith('/v1/') && request.authorization !== 'Bearer sesame',
-        );
-        expect(withoutKey).toEqual([]);
-        expect(proxy.forwarded.some((request) => request.method === 'POST' && request.url === '/v1/images')).toBe(true);
+        const afterKey = sent.slice(accepted);
+        expect(afterKey.filter((request) => request.authorization !== `Bearer ${key}`)).toEqual([]);
+        expect(afterKey.some((request) => request.method === 'POST' && request.path === '/v1/images')).toBe(true);
+
+        // The image is the key's tenant's: listed with the key, refused without one.
+        const list = await fetch(`${keyed.url}/v1/images`, { headers: { authorization: `Bearer ${key}` } });
+        expect(
+          ((await list.json()) as { items: Array<{ original: { filename: string } | null }> }).items,
+        ).toMatchObject([{ original: { filename: 'photo.jpg' } }]);
+        expect((await fetch(`${keyed.url}/v1/images`)).status).toBe(401);
       } finally {
-        await keyed.close();
+        await keyedContext.close();
       }
     });
   });
