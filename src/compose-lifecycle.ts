@@ -1,12 +1,13 @@
 import type { Config } from './config/config.js';
 import type { ImageRecord, Variant } from './domain/image.js';
-import { createSafeFetcher } from './fetcher/index.js';
+import { createSafeFetcher, type UrlRules } from './fetcher/index.js';
 import { toImageView } from './http/image-view.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { ImageEvents } from './ports/image-events.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { MetadataStore } from './ports/metadata-store.js';
 import { ContentBlobs } from './service/content-blobs.js';
+import { createOriginalFetcher } from './service/fetch-original.js';
 import { ImageLifecycle } from './service/image-lifecycle.js';
 import { renderJobId } from './service/image-service.js';
 import { ImageWatcher } from './service/image-watch.js';
@@ -39,11 +40,17 @@ export interface LifecycleParts {
   maintenance: Maintenance;
   handlers: Pick<JobHandlers, 'rerender' | 'webhook'>;
   /** For ImageService. */
-  serviceDeps: { content: ContentBlobs; refresher: VariantRefresher; allowLoopbackCallbacks: boolean };
+  serviceDeps: {
+    content: ContentBlobs;
+    refresher: VariantRefresher;
+    allowLoopbackCallbacks: boolean;
+    sourceUrlRules: UrlRules;
+  };
   /** For the render job handler. */
   renderDeps: {
     reuseVariants: (image: ImageRecord) => Promise<Variant[] | undefined>;
     discardVariants: (image: ImageRecord, variants: readonly Variant[]) => Promise<void>;
+    fetchOriginal: (image: ImageRecord, signal: AbortSignal) => Promise<ImageRecord | undefined>;
   };
 }
 
@@ -81,6 +88,19 @@ export async function composeLifecycle(
     userAgent: 'Thumbsmith-Webhook/1',
   });
   closers.push({ name: 'webhook fetcher', close: () => fetcher.close() });
+  // Uploads by URL get their own fetcher: their own allow-list, loopback exception, time limit and byte cap.
+  const sourceUrlRules: UrlRules = {
+    allowedHosts: config.fetch.allowedHosts,
+    allowLoopback: config.fetch.allowLoopback,
+  };
+  const sourceFetcher = createSafeFetcher({
+    ...sourceUrlRules,
+    maxBytes: config.limits.maxUploadBytes,
+    timeoutMs: config.fetch.timeoutMs,
+    maxRedirects: config.fetch.maxRedirects,
+    userAgent: 'Thumbsmith/1 (image fetcher)',
+  });
+  closers.push({ name: 'source fetcher', close: () => sourceFetcher.close() });
 
   const view = (image: ImageRecord) => toImageView(image, config.presets, config.server.publicUrl ?? '');
   const webhooks = new Webhooks({ queue, globalUrl: config.webhooks.url, view, logger });
@@ -131,10 +151,19 @@ export async function composeLifecycle(
       rerender: refresher.createRerenderJobHandler(),
       webhook: createWebhookJobHandler({ poster: fetcher, secret: config.webhooks.secret, logger }),
     },
-    serviceDeps: { content, refresher, allowLoopbackCallbacks: config.webhooks.allowLoopback },
+    serviceDeps: { content, refresher, allowLoopbackCallbacks: config.webhooks.allowLoopback, sourceUrlRules },
     renderDeps: {
       reuseVariants: (image) => refresher.reusable(image),
       discardVariants: (image, variants) => content.discardOrphanedVariants(image, variants),
+      fetchOriginal: createOriginalFetcher({
+        fetcher: sourceFetcher,
+        metadata,
+        content,
+        limits: config.limits,
+        maxUploadBytes: config.limits.maxUploadBytes,
+        tempDir,
+        logger,
+      }),
     },
   };
 }

@@ -11,6 +11,7 @@ import { plainStatus, plainWords } from './plain-words.js';
 export interface ImageJson {
   id: string;
   status: 'queued' | 'processing' | 'done' | 'failed';
+  /** `null` while an upload by URL waits for its fetch. */
   original: {
     format: string;
     width: number;
@@ -19,7 +20,9 @@ export interface ImageJson {
     bytes: number;
     sha256: string;
     filename: string | null;
-  };
+  } | null;
+  /** The URL of an upload by URL; `null` for a file upload. */
+  sourceUrl: string | null;
   variants: Array<{
     preset: string;
     presetVersion: string;

@@ -114,7 +114,7 @@ function describe(
   if (outcome.status === 'not_found') return `${outcome.id}  ${p.bad('not found')}`;
   if (!outcome.image) return `${outcome.id}  ${p.bad('error')}  ${outcome.error?.plain ?? ''}${code}`;
   const image = outcome.image;
-  const name = image.original.filename ?? '';
+  const name = image.original?.filename ?? image.sourceUrl ?? '';
   if (command === 'delete') return `${outcome.id}  ${p.ok('deleted')}  ${name}`;
   if (image.status === 'failed')
     return `${outcome.id}  ${p.bad('failed')}  ${name}  ${outcome.error?.plain ?? ''}${code}`;
@@ -124,7 +124,9 @@ function describe(
     const folder = relative(io.cwd, join(options.out, outcome.id)) || '.';
     return `${outcome.id}  ${p.ok('saved')}  ${name}  ${presets} -> ${folder}/`;
   }
-  const original = `${image.original.format.toUpperCase()} ${image.original.width}x${image.original.height}`;
+  const original = image.original
+    ? `${image.original.format.toUpperCase()} ${image.original.width}x${image.original.height}`
+    : '';
   const variants = image.variants.map((v) => `${v.preset} ${v.width}x${v.height} ${v.format}`).join(', ');
   const status = image.status === 'done' ? p.ok('done') : image.status;
   return [outcome.id, status, name, original, variants].filter(Boolean).join('  ');

@@ -54,6 +54,14 @@ export interface Config {
   /** Retention and garbage collection (0 = off). */
   lifecycle: { retentionMs: number; gcIntervalMs: number; gcGraceMs: number };
   webhooks: { url: string | undefined; secret: string | undefined; allowLoopback: boolean; timeoutMs: number };
+  /** Upload by URL (issue 7); the body cap is `limits.maxUploadBytes`. */
+  fetch: {
+    /** `undefined` = any public host. */
+    allowedHosts: readonly string[] | undefined;
+    allowLoopback: boolean;
+    timeoutMs: number;
+    maxRedirects: number;
+  };
   /** bull-board at `/admin/queues`: only with the Redis queue, only behind the token. */
   queueDashboard: { enabled: boolean; token: string | undefined };
   /** Signed URLs and browser access (issue 7). API keys live in the database, not here. */

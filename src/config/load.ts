@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { isHostPattern } from '../fetcher/index.js';
 import { parseSigningKeys, type SigningKey } from '../security/signed-url.js';
 import { type Config, ConfigError, type DatabaseConfig, type QueueConfig, type StorageConfig } from './config.js';
 import { parsePresets } from './presets.js';
@@ -113,6 +114,12 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       allowLoopback: bool('WEBHOOK_ALLOW_LOOPBACK'),
       timeoutMs: int('WEBHOOK_TIMEOUT_MS', 100, 300_000),
     },
+    fetch: {
+      allowedHosts: parseAllowedHosts(raw('FETCH_ALLOWED_HOSTS'), problems),
+      allowLoopback: bool('FETCH_ALLOW_LOOPBACK'),
+      timeoutMs: int('FETCH_TIMEOUT_MS', 100, 600_000),
+      maxRedirects: int('FETCH_MAX_REDIRECTS', 0, 10),
+    },
     queueDashboard: { enabled: bool('QUEUE_DASHBOARD'), token: raw('QUEUE_DASHBOARD_TOKEN') },
     security: {
       signingKeys: parseSigning(raw('SIGNING_KEYS'), problems),
@@ -131,9 +138,13 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       problems.push('QUEUE_DASHBOARD_TOKEN: set a secret of at least 16 characters to turn the dashboard on');
     }
   }
-  // A live delivery renews its lease and ends within the render time limit; a row `processing` for much longer than
-  // that has lost its job (see service/sweeper.ts).
-  config.sweep.processingStaleMs = Math.max(config.sweep.staleMs, config.jobs.timeoutMs + 2 * config.jobs.leaseMs);
+  // A live delivery renews its lease, and its row moves at most one time limit apart: at the claim, when the fetched
+  // original of an upload by URL is attached, at the end of the render. A row `processing` for much longer than that
+  // has lost its job (see service/sweeper.ts).
+  config.sweep.processingStaleMs = Math.max(
+    config.sweep.staleMs,
+    Math.max(config.fetch.timeoutMs, config.jobs.timeoutMs) + 2 * config.jobs.leaseMs,
+  );
   if (config.jobs.backoffMaxMs < config.jobs.backoffMs) {
     problems.push('JOB_BACKOFF_MAX_MS: must not be smaller than JOB_BACKOFF_MS');
   }
@@ -260,6 +271,24 @@ function parseSigning(text: string | undefined, problems: string[]): SigningKey[
   const { keys, errors } = parseSigningKeys(text);
   problems.push(...errors);
   return keys;
+}
+
+/** Host names, IP literals or `*.domain` wildcards; an empty list is refused (it would refuse every URL). */
+function parseAllowedHosts(text: string | undefined, problems: string[]): string[] | undefined {
+  if (text === undefined) return undefined;
+  const hosts = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (hosts.length === 0) problems.push('FETCH_ALLOWED_HOSTS: expected at least one host; unset it to allow any');
+  for (const host of hosts) {
+    if (!isHostPattern(host)) {
+      problems.push(
+        `FETCH_ALLOWED_HOSTS: expected host names like cdn.example.com or *.example.com but received ${JSON.stringify(host)}`,
+      );
+    }
+  }
+  return hosts;
 }
 
 /** Exact origins only (scheme://host[:port]); `*` is refused so that CORS is never open to every site. */

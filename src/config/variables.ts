@@ -131,8 +131,29 @@ export const VARIABLES = [
     'Development and tests only: let webhooks reach 127.0.0.0/8 and ::1 (other private addresses stay blocked).',
   ),
   spec('WEBHOOK_TIMEOUT_MS', '10000', 'Time limit of one webhook delivery attempt; past it the attempt is retried.'),
+  // upload by URL
+  spec(
+    'FETCH_ALLOWED_HOSTS',
+    undefined,
+    'Hosts an upload by URL may name, comma-separated (`cdn.example.com`, `*.example.com` for its subdomains); unset = any public host.',
+  ),
+  spec(
+    'FETCH_ALLOW_LOOPBACK',
+    'false',
+    'Development and tests only: let uploads by URL reach 127.0.0.0/8 and ::1 (other private addresses stay blocked).',
+  ),
+  spec(
+    'FETCH_TIMEOUT_MS',
+    '30000',
+    'Time limit of one fetch of an upload by URL (connect, redirects and the whole body); past it the job is retried.',
+  ),
+  spec('FETCH_MAX_REDIRECTS', '3', 'Redirects an upload by URL may follow; each target is checked again.'),
   // limits
-  spec('MAX_UPLOAD_BYTES', '52428800', 'Largest upload in bytes, counted while streaming (50 MiB).'),
+  spec(
+    'MAX_UPLOAD_BYTES',
+    '52428800',
+    'Largest upload in bytes, counted while streaming (50 MiB); also caps the body an upload by URL may fetch.',
+  ),
   spec(
     'MAX_INPUT_PIXELS',
     '50000000',

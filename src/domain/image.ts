@@ -45,7 +45,13 @@ export interface ImageRecord {
   readonly id: string;
   readonly tenant: string;
   readonly status: ImageStatus;
-  readonly original: OriginalInfo;
+  /**
+   * The stored upload. `null` only for an image uploaded by URL whose original the worker has not fetched yet (see
+   * `sourceUrl`); never `null` once the image is `done`.
+   */
+  readonly original: OriginalInfo | null;
+  /** The URL the original is (or was) fetched from, for an image uploaded by URL; absent for file uploads. */
+  readonly sourceUrl?: string;
   readonly variants: readonly Variant[];
   readonly error: ImageError | null;
   /** Attempts started so far (1 after the first claim). */
@@ -57,10 +63,17 @@ export interface ImageRecord {
   readonly callbackUrl?: string;
 }
 
+/** An image whose original is stored. */
+export type StoredImage = ImageRecord & { readonly original: OriginalInfo };
+
+export const hasOriginal = (image: ImageRecord): image is StoredImage => image.original !== null;
+
+/** A new row: a file upload with its `original`, or an upload by URL (`original: null`, `sourceUrl` set). */
 export interface NewImage {
   readonly id: string;
   readonly tenant: string;
-  readonly original: OriginalInfo;
+  readonly original: OriginalInfo | null;
+  readonly sourceUrl?: string;
   readonly createdAt: Date;
   /** Webhook URL for this image's `image.done` / `image.failed` events. */
   readonly callbackUrl?: string;

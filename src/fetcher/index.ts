@@ -9,4 +9,4 @@ export {
   type SafeFetcher,
   type SafeFetcherHooks,
 } from './safe-fetcher.js';
-export { redactUrl } from './url-policy.js';
+export { checkUrl, isHostPattern, redactUrl, type UrlRules } from './url-policy.js';

@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { ThumbsmithError } from '../domain/errors.js';
 import { CappedBody } from './capped-body.js';
 import { type ConnectAttempt, createGuardedConnector, type Resolver } from './guarded-connector.js';
-import { checkRedirect, checkUrl } from './url-policy.js';
+import { checkRedirect, checkUrl, isHostPattern } from './url-policy.js';
 
 /** How the outbound fetcher may reach the network (upload-by-URL and webhooks). */
 export interface FetchPolicy {
@@ -280,7 +280,7 @@ function validatePolicy(policy: FetchPolicy): void {
     problems.push('Expected a non-empty single-line string for userAgent');
   }
   for (const entry of policy.allowedHosts ?? []) {
-    if (!/^(\*\.)?[a-z0-9.:[\]-]+$/i.test(entry) || entry.slice(1).includes('*')) {
+    if (!isHostPattern(entry)) {
       problems.push(`Expected a host name or *.domain wildcard in allowedHosts but received ${JSON.stringify(entry)}`);
     }
   }

@@ -59,6 +59,11 @@ export function checkRedirect(location: string, current: URL, rules: UrlRules): 
   return next;
 }
 
+/** Whether `entry` can be an allow-list entry: a host name, an IP literal, or `*.` followed by a domain. */
+export function isHostPattern(entry: string): boolean {
+  return /^(\*\.)?[a-z0-9.:[\]-]+$/i.test(entry);
+}
+
 /**
  * Whether `host` matches an allow-list entry: an exact name, or `*.example.com`, which matches any subdomain at any
  * depth (`a.example.com`, `a.b.example.com`) but not `example.com` itself. Matching is on whole labels, so

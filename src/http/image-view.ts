@@ -8,7 +8,7 @@ export function toImageView(image: ImageRecord, presets: readonly Preset[], base
   return {
     id: image.id,
     status: image.status,
-    original: {
+    original: image.original && {
       format: image.original.format,
       width: image.original.width,
       height: image.original.height,
@@ -17,6 +17,7 @@ export function toImageView(image: ImageRecord, presets: readonly Preset[], base
       sha256: image.original.sha256,
       filename: image.original.filename,
     },
+    sourceUrl: image.sourceUrl ?? null,
     variants: image.variants.map((v) => ({
       preset: v.preset,
       presetVersion: v.presetVersion,

@@ -35,14 +35,23 @@ export const ImageView = Type.Object(
   {
     id: Type.String(),
     status: literals(IMAGE_STATUSES),
-    original: Type.Object({
-      format: literals(INPUT_FORMATS),
-      width: Type.Integer(),
-      height: Type.Integer(),
-      frames: Type.Integer(),
-      bytes: Type.Integer(),
-      sha256: Type.String(),
-      filename: Type.Union([Type.String(), Type.Null()]),
+    original: Type.Union(
+      [
+        Type.Object({
+          format: literals(INPUT_FORMATS),
+          width: Type.Integer(),
+          height: Type.Integer(),
+          frames: Type.Integer(),
+          bytes: Type.Integer(),
+          sha256: Type.String(),
+          filename: Type.Union([Type.String(), Type.Null()]),
+        }),
+        Type.Null(),
+      ],
+      { description: '`null` while an upload by URL waits for its fetch' },
+    ),
+    sourceUrl: Type.Union([Type.String(), Type.Null()], {
+      description: 'The URL of an upload by URL; `null` for a file upload',
     }),
     variants: Type.Array(
       Type.Object({

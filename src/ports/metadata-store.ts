@@ -1,5 +1,5 @@
 import type { ContentRef } from '../domain/content-keys.js';
-import type { ImageError, ImageRecord, ImageStatus, NewImage, Variant } from '../domain/image.js';
+import type { ImageError, ImageRecord, ImageStatus, NewImage, OriginalInfo, Variant } from '../domain/image.js';
 
 /**
  * Persistent image rows. Every method is atomic (one row, one transaction); implementations
@@ -26,6 +26,18 @@ export interface MetadataStore {
    * that is already `done` keeps the first result and returns it.
    */
   markDone(id: string, variants: readonly Variant[], at: Date): Promise<ImageRecord | undefined>;
+
+  /**
+   * Upload by URL: sets the fetched `original` on a `queued`/`processing` row that has none yet, in one conditional
+   * UPDATE. `attached` says whether this call set it; when it did not, the row is returned as it is (an earlier
+   * delivery of the job stored one, or the image is finished) and the caller drops the reference it took for its
+   * copy. `undefined` when the image does not exist.
+   */
+  attachOriginal(
+    id: string,
+    original: OriginalInfo,
+    at: Date,
+  ): Promise<{ image: ImageRecord; attached: boolean } | undefined>;
 
   /** -> `failed` with the error. A row already `done` is returned unchanged. */
   markFailed(id: string, error: ImageError, at: Date): Promise<ImageRecord | undefined>;

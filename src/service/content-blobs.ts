@@ -76,6 +76,8 @@ export class ContentBlobs {
       await this.release(content);
       return;
     }
+    // An upload by URL deleted before its fetch holds nothing: no original, no variants.
+    if (image.original === null) return;
     await this.#deleteKeys([image.original.key, ...image.variants.map((v) => v.key)]);
     await this.#deletePrefix(variantPrefix(image.id));
   }
@@ -146,14 +148,14 @@ export class ContentBlobs {
   }
 }
 
-/** The content an image references, or `undefined` for an image stored before content addressing. */
+/**
+ * The content an image references, or `undefined` for an image stored before content addressing and for an upload by
+ * URL not fetched yet.
+ */
 export function contentOf(image: ImageRecord): ContentRef | undefined {
-  const parsed = parseContentKey(image.original.key);
-  if (!parsed || image.original.key !== contentOriginalKey(parsed.sha256, parsed.generation)) return undefined;
-  return {
-    tenant: image.tenant,
-    sha256: parsed.sha256,
-    generation: parsed.generation,
-    originalKey: image.original.key,
-  };
+  if (image.original === null) return undefined;
+  const { key } = image.original;
+  const parsed = parseContentKey(key);
+  if (!parsed || key !== contentOriginalKey(parsed.sha256, parsed.generation)) return undefined;
+  return { tenant: image.tenant, sha256: parsed.sha256, generation: parsed.generation, originalKey: key };
 }

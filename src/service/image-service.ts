@@ -3,13 +3,15 @@ import { ThumbsmithError } from '../domain/errors.js';
 import { newImageId } from '../domain/ids.js';
 import type { ImageRecord, Variant } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
-import { type ImagingLimits, probe, sniff } from '../imaging/index.js';
+import { checkUrl, redactUrl, type UrlRules } from '../fetcher/index.js';
+import type { ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { annotateImage } from '../telemetry/stages.js';
+import { admitOriginal } from './admit-original.js';
 import type { ContentBlobs } from './content-blobs.js';
 import { type SpooledFile, spoolToTempFile } from './spool.js';
 import type { VariantRefresher } from './variant-refresh.js';
@@ -33,6 +35,8 @@ export interface ImageServiceDeps {
   refresher?: VariantRefresher;
   /** Accept `callback_url`s on loopback (development and tests only; WEBHOOK_ALLOW_LOOPBACK). @defaultValue false */
   allowLoopbackCallbacks?: boolean;
+  /** What an upload by URL may point at (FETCH_ALLOWED_HOSTS, FETCH_ALLOW_LOOPBACK), checked before a row exists. */
+  sourceUrlRules: UrlRules;
 }
 
 export interface UploadInput {
@@ -40,6 +44,13 @@ export interface UploadInput {
   filename: string | undefined;
   tenant: string;
   /** Webhook URL for this image (the multipart field `callback_url`); vetted before anything is stored. */
+  callbackUrl?: string;
+}
+
+export interface UrlUploadInput {
+  /** The image's http(s) URL; fetched by the worker. */
+  url: string;
+  tenant: string;
   callbackUrl?: string;
 }
 
@@ -91,57 +102,72 @@ export class ImageService {
    * is `done` at once with the same variants — no render job. It still gets its own id.
    */
   async submitSpooled(spooled: SpooledFile, input: Omit<UploadInput, 'stream'>): Promise<ImageRecord> {
-    const { metadata, limits, logger } = this.#deps;
-    if (spooled.bytes === 0) throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The file is empty.');
-    if (sniff(spooled.head) === undefined) {
-      throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The bytes are not an image Thumbsmith can read.');
-    }
-    const callbackUrl =
-      input.callbackUrl === undefined
-        ? undefined
-        : checkCallbackUrl(input.callbackUrl, this.#deps.allowLoopbackCallbacks ?? false);
-    const info = await probe({ path: spooled.path }, limits);
+    const callbackUrl = this.#checkCallbackUrl(input.callbackUrl);
     const id = newImageId();
-    annotateImage({ id, format: info.format, width: info.width, height: info.height, bytes: spooled.bytes });
-    const content = await this.#deps.content.acquire(input.tenant, spooled.sha256, { path: spooled.path });
-    let record: ImageRecord;
-    try {
-      record = await metadata.createImage({
-        id,
-        tenant: input.tenant,
-        createdAt: this.#now(),
-        ...(callbackUrl !== undefined && { callbackUrl }),
-        original: {
-          key: content.originalKey,
-          format: info.format,
-          width: info.width,
-          height: info.height,
-          frames: info.frames,
-          bytes: spooled.bytes,
-          sha256: spooled.sha256,
-          filename: sanitiseFilename(input.filename),
-        },
-      });
-    } catch (error) {
-      // Unreachable database: the insert may have committed before the answer was lost. Releasing would then delete
-      // the original of a row that exists; keeping the reference costs only storage, which the garbage collector
-      // reclaims if no row uses the content.
-      if (error instanceof ThumbsmithError && error.code === 'TS_DATABASE_UNAVAILABLE') throw error;
-      await this.#deps.content.release(content).catch((cleanupError: unknown) => {
-        logger.error(
-          { err: cleanupError, key: content.originalKey },
-          'could not release the content after a failed insert',
-        );
-      });
-      throw error;
-    }
-    const reused = await this.#finishFromSharedVariants(record);
-    if (reused) record = reused;
-    else await this.enqueueRender(id);
-    this.#deps.metrics?.uploadSize(spooled.bytes);
-    // The request id, image id and trace id come from the log context: this line ties the upload to its job's lines.
-    logger.info({ bytes: spooled.bytes, format: info.format, deduplicated: reused !== undefined }, 'upload accepted');
+    const record = await admitOriginal(
+      this.#deps,
+      spooled,
+      { tenant: input.tenant, filename: sanitiseFilename(input.filename) },
+      async (original) => {
+        annotateImage({
+          id,
+          format: original.format,
+          width: original.width,
+          height: original.height,
+          bytes: original.bytes,
+        });
+        const created = await this.#deps.metadata.createImage({
+          id,
+          tenant: input.tenant,
+          createdAt: this.#now(),
+          ...(callbackUrl !== undefined && { callbackUrl }),
+          original,
+        });
+        return { result: created, holdsReference: true };
+      },
+    );
+    return this.#accepted(record, spooled.bytes);
+  }
+
+  /**
+   * Upload by URL: vets the URL as far as it can without the network (scheme, credentials, allow-list, literal
+   * addresses: `TS_FETCH_FORBIDDEN_URL` / `TS_FETCH_BLOCKED_ADDRESS` now rather than a failed image later), writes a
+   * row without an original and enqueues the render job, which fetches it first (service/fetch-original.ts) through
+   * the guarded fetcher, where every resolved address and redirect is checked again.
+   */
+  async submitUrl(input: UrlUploadInput): Promise<ImageRecord> {
+    const url = checkUrl(input.url, this.#deps.sourceUrlRules).href;
+    const callbackUrl = this.#checkCallbackUrl(input.callbackUrl);
+    const record = await this.#deps.metadata.createImage({
+      id: newImageId(),
+      tenant: input.tenant,
+      createdAt: this.#now(),
+      ...(callbackUrl !== undefined && { callbackUrl }),
+      original: null,
+      sourceUrl: url,
+    });
+    await this.enqueueRender(record.id);
+    this.#deps.logger.info({ url: redactUrl(new URL(url)) }, 'upload by URL accepted');
     return record;
+  }
+
+  #checkCallbackUrl(callbackUrl: string | undefined): string | undefined {
+    return callbackUrl === undefined
+      ? undefined
+      : checkCallbackUrl(callbackUrl, this.#deps.allowLoopbackCallbacks ?? false);
+  }
+
+  /** A file upload's row exists: `done` at once from shared variants, or its render job queued. */
+  async #accepted(created: ImageRecord, bytes: number): Promise<ImageRecord> {
+    const reused = await this.#finishFromSharedVariants(created);
+    if (!reused) await this.enqueueRender(created.id);
+    this.#deps.metrics?.uploadSize(bytes);
+    // The request id, image id and trace id come from the log context: this line ties the upload to its job's lines.
+    this.#deps.logger.info(
+      { bytes, format: created.original?.format, deduplicated: reused !== undefined },
+      'upload accepted',
+    );
+    return reused ?? created;
   }
 
   // Same bytes already rendered with every current preset: done now. Any failure falls back to the render job,

@@ -1,5 +1,5 @@
 import { type ErrorCode, toThumbsmithError } from '../domain/errors.js';
-import type { ImageError, ImageRecord, Variant } from '../domain/image.js';
+import { hasOriginal, type ImageError, type ImageRecord, type Variant } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
 import type { ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -25,6 +25,8 @@ export interface RenderJobDeps {
   reuseVariants?: (image: ImageRecord) => Promise<Variant[] | undefined>;
   /** Removes the variants a render wrote for an image deleted meanwhile, unless another image can use them. */
   discardVariants?: (image: ImageRecord, variants: readonly Variant[]) => Promise<void>;
+  /** Upload by URL: fetches and attaches the original of a row that has none (service/fetch-original.ts). */
+  fetchOriginal: (image: ImageRecord, signal: AbortSignal) => Promise<ImageRecord | undefined>;
 }
 
 /**
@@ -59,8 +61,6 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       log.info({ status: image.status }, 'image already finished; job dropped');
       return;
     }
-    const { format, width, height, bytes } = image.original;
-    annotateImage({ id: imageId, format, width, height, bytes });
     if (job.attempt > job.maxAttempts) {
       await deps.metadata.markFailed(imageId, exhausted(image.error), now());
       deps.metrics?.job('failed', 'TS_ATTEMPTS_EXHAUSTED');
@@ -69,13 +69,23 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
     }
     try {
       const started = performance.now();
+      // An upload by URL fetches its original first (its row has none until then).
+      const stored = hasOriginal(image) ? image : await deps.fetchOriginal(image, signal);
+      if (!stored || !hasOriginal(stored) || stored.status === 'done' || stored.status === 'failed') {
+        deps.metrics?.job('dropped');
+        log.info({ status: stored?.status ?? 'deleted' }, 'image deleted or finished while fetching; job dropped');
+        return;
+      }
+      const { format, width, height, bytes } = stored.original;
+      annotateImage({ id: imageId, format, width, height, bytes });
       // Same bytes already rendered for another image of the tenant: reuse, no render (content dedup).
-      const variants = (await deps.reuseVariants?.(image)) ?? (await renderVariants(deps, image, deps.presets, signal));
+      const variants =
+        (await deps.reuseVariants?.(stored)) ?? (await renderVariants(deps, stored, deps.presets, signal));
       const doneAt = now();
       const done = await deps.metadata.markDone(imageId, variants, doneAt);
       if (!done) {
         // Deleted while rendering: markDone updates only existing rows, so nothing comes back; drop what we wrote.
-        await deps.discardVariants?.(image, variants);
+        await deps.discardVariants?.(stored, variants);
         deps.metrics?.job('dropped');
         log.info('image deleted while rendering; its new variants were discarded');
         return;

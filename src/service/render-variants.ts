@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { variantKeyFor } from '../domain/content-keys.js';
 import { ThumbsmithError } from '../domain/errors.js';
-import type { ImageRecord, Variant } from '../domain/image.js';
+import type { StoredImage, Variant } from '../domain/image.js';
 import { FILE_EXTENSIONS, type Preset } from '../domain/preset.js';
 import { type ImageInput, type ImagingLimits, render } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -26,7 +26,7 @@ export interface RenderVariantsDeps {
  */
 export async function renderVariants(
   deps: RenderVariantsDeps,
-  image: Pick<ImageRecord, 'id' | 'original'>,
+  image: Pick<StoredImage, 'id' | 'original'>,
   presets: readonly Preset[],
   signal?: AbortSignal,
 ): Promise<Variant[]> {

@@ -9,7 +9,7 @@ import type { Webhooks } from './webhooks.js';
 export interface StatusObserver {
   /** The row reached `image.status`. */
   changed(image: ImageRecord): Promise<void>;
-  /** A `done` row's variants were replaced (a preset changed); its status did not change. */
+  /** The row changed but its status did not: a `done` row's variants were replaced, or a fetched original attached. */
   updated(image: ImageRecord): Promise<void>;
   /** The row was deleted. */
   deleted(image: ImageRecord): Promise<void>;
@@ -43,6 +43,11 @@ export function withStatusEvents(metadata: MetadataStore, observer: StatusObserv
     async requeueFailed(tenant, id, at) {
       const result = await metadata.requeueFailed(tenant, id, at);
       if (result?.requeued) await observer.changed(result.image);
+      return result;
+    },
+    async attachOriginal(id, original, at) {
+      const result = await metadata.attachOriginal(id, original, at);
+      if (result?.attached) await observer.updated(result.image);
       return result;
     },
     async replaceVariants(tenant, id, expected, next, at) {

@@ -1,5 +1,5 @@
 import { ThumbsmithError, toThumbsmithError } from '../domain/errors.js';
-import type { ImageRecord, Variant } from '../domain/image.js';
+import { hasOriginal, type ImageRecord, type Variant } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
 import type { ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -192,6 +192,8 @@ export class VariantRefresher {
   }
 
   async #produce(image: ImageRecord, presets: readonly Preset[], signal?: AbortSignal): Promise<Variant[]> {
+    // Only `done` images are refreshed, and an image is never `done` without its original.
+    if (!hasOriginal(image)) throw new ThumbsmithError('TS_INTERNAL', `Image ${image.id} has no original yet.`);
     const shared = await this.#sharedVariants(image);
     const toRender = presets.filter((p) => !shared.has(versionKey(p.name, p.version)));
     const rendered = toRender.length > 0 ? await renderVariants(this.#deps, image, toRender, signal) : [];

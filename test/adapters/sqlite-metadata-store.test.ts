@@ -4,9 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Migrator } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATION_TABLE } from '../../src/adapters/sql/migrate-to-latest.js';
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from '../../src/adapters/sql/migrate-to-latest.js';
 import { METADATA_MIGRATIONS } from '../../src/adapters/sql/migrations/index.js';
+import { createSqliteKysely } from '../../src/adapters/sql/sqlite-kysely.js';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database.js';
 import { createSqliteMetadataStore, migrateSqliteFile } from '../../src/adapters/sqlite/sqlite-metadata-store.js';
 import { newImageId } from '../../src/domain/ids.js';
@@ -49,6 +51,76 @@ describe.runIf(enabled)('SQLite metadata store', () => {
         expect(database.pragma('synchronous', { simple: true })).toBe(1);
         expect(database.pragma('foreign_keys', { simple: true })).toBe(1);
       } finally {
+        database.close();
+      }
+    });
+
+    it('0005 rebuilds a populated images table: every row, index and constraint survives', async () => {
+      const path = join(dir, 'thumbsmith.db');
+      const database = openSqliteDatabase(path);
+      const db = createSqliteKysely(database);
+      try {
+        // The schema as 0004 left it, with one finished row.
+        const before = Object.fromEntries(Object.entries(METADATA_MIGRATIONS).filter(([name]) => name < '0005'));
+        const migrator = new Migrator({
+          db,
+          provider: { getMigrations: async () => before },
+          migrationTableName: MIGRATION_TABLE,
+          migrationLockTableName: MIGRATION_LOCK_TABLE,
+        });
+        expect((await migrator.migrateToLatest()).error).toBeUndefined();
+        const id = newImageId();
+        database
+          .prepare(
+            `insert into images (id, tenant, status, original_key, original_format, original_width, original_height,
+               original_bytes, original_sha256, original_frames, original_filename, variants, attempts, created_at,
+               updated_at, completed_at, callback_url)
+             values (?, 't', 'done', 'content/s/g/original', 'png', 10, 20, 5000000123, 's', 1, 'a.png', '[]', 1,
+               1, 2, 3, 'https://hooks.example/x')`,
+          )
+          .run(id);
+
+        const store = await createSqliteMetadataStore(database);
+        try {
+          expect(await store.getImage(id)).toMatchObject({
+            status: 'done',
+            original: { key: 'content/s/g/original', bytes: 5_000_000_123, filename: 'a.png' },
+            callbackUrl: 'https://hooks.example/x',
+            completedAt: new Date(3),
+          });
+          const indexes = database
+            .prepare(`select name from sqlite_master where type = 'index' and tbl_name = 'images' and sql is not null`)
+            .all()
+            .map((row) => (row as { name: string }).name)
+            .sort();
+          expect(indexes).toEqual([
+            'images_created_at_id_idx',
+            'images_status_updated_at_idx',
+            'images_tenant_created_at_id_idx',
+            'images_tenant_original_sha256_idx',
+            'images_tenant_status_created_at_id_idx',
+          ]);
+          // Neither an original nor a URL: refused by the table itself, not only by the adapter.
+          expect(() =>
+            database
+              .prepare(
+                `insert into images (id, tenant, status, created_at, updated_at) values ('x', 't', 'queued', 1, 1)`,
+              )
+              .run(),
+          ).toThrow(/CHECK constraint failed/);
+          expect(() =>
+            database
+              .prepare(
+                `insert into images (id, tenant, status, source_url, created_at, updated_at)
+                 values ('y', 't', 'lost', 'https://a.example/a.jpg', 1, 1)`,
+              )
+              .run(),
+          ).toThrow(/CHECK constraint failed/);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.destroy();
         database.close();
       }
     });

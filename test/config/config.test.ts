@@ -94,10 +94,31 @@ describe('configuration', () => {
   });
 
   it('derives how long a processing row may go unclaimed before the sweeper re-enqueues it', () => {
+    // The longer of fetch (uploads by URL, 30 s) and render (60 s) + two leases of 30 s.
     expect(loadConfig({}).sweep).toEqual({ intervalMs: 60_000, staleMs: 60_000, processingStaleMs: 120_000 });
-    const short = loadConfig({ SWEEP_STALE_MS: '1000', JOB_TIMEOUT_MS: '3000', JOB_LEASE_MS: '1000' });
-    expect(short.sweep.processingStaleMs).toBe(5_000);
+    const short = { SWEEP_STALE_MS: '1000', FETCH_TIMEOUT_MS: '500', JOB_TIMEOUT_MS: '3000', JOB_LEASE_MS: '1000' };
+    expect(loadConfig(short).sweep.processingStaleMs).toBe(5_000);
+    expect(loadConfig({ ...short, FETCH_TIMEOUT_MS: '8000' }).sweep.processingStaleMs).toBe(10_000);
     expect(loadConfig({ SWEEP_STALE_MS: '900000' }).sweep.processingStaleMs).toBe(900_000);
+  });
+
+  it('reads the upload-by-URL fetch policy: any public host by default, an allow-list when set', () => {
+    expect(loadConfig({}).fetch).toEqual({
+      allowedHosts: undefined,
+      allowLoopback: false,
+      timeoutMs: 30_000,
+      maxRedirects: 3,
+    });
+    const listed = loadConfig({
+      FETCH_ALLOWED_HOSTS: ' CDN.example.com, *.photos.example ',
+      FETCH_ALLOW_LOOPBACK: 'true',
+    });
+    expect(listed.fetch.allowedHosts).toEqual(['cdn.example.com', '*.photos.example']);
+    expect(listed.fetch.allowLoopback).toBe(true);
+    expect(() => loadConfig({ FETCH_ALLOWED_HOSTS: 'https://cdn.example.com/' })).toThrow(/FETCH_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ FETCH_ALLOWED_HOSTS: 'a.*.example' })).toThrow(/FETCH_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ FETCH_ALLOWED_HOSTS: ' , ' })).toThrow(/at least one host/);
+    expect(() => loadConfig({ FETCH_MAX_REDIRECTS: '11' })).toThrow(/FETCH_MAX_REDIRECTS/);
   });
 
   it('is documented: the README carries the generated table of every variable', () => {

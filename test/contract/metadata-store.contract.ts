@@ -117,7 +117,7 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
         const read = await store.getImage(image.id);
         expect(read).toStrictEqual(expected);
         expect(read?.createdAt.getTime()).toBe(T0.getTime());
-        expect(typeof read?.original.bytes).toBe('number');
+        expect(typeof read?.original?.bytes).toBe('number');
       });
 
       it('keeps a null filename and other formats', async () => {
@@ -156,6 +156,52 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
         expect(await store.markDone(id, variantSet('x'), at(1))).toBeUndefined();
         expect(await store.markFailed(id, PERMANENT, at(1))).toBeUndefined();
         expect(await store.getImage(id)).toBeUndefined();
+      });
+    });
+
+    describe('upload by URL: attachOriginal', () => {
+      const SOURCE = 'https://images.example/photos/Été.jpg?sig=abc';
+      const byUrl = (): NewImage => newImage({ original: null, sourceUrl: SOURCE });
+
+      it('creates a row without an original that remembers its URL', async () => {
+        const image = byUrl();
+        const created = await store.createImage(image);
+        expect(created).toMatchObject({ status: 'queued', original: null, sourceUrl: SOURCE, variants: [] });
+        expect(await store.getImage(image.id)).toStrictEqual(created);
+      });
+
+      it('refuses a row with neither an original nor a URL', async () => {
+        await expect(store.createImage(newImage({ original: null }))).rejects.toThrow();
+      });
+
+      it('attaches the fetched original once; a second attach changes nothing and says so', async () => {
+        const image = byUrl();
+        await store.createImage(image);
+        await store.markProcessing(image.id, 1, at(1_000));
+        const fetched = newImage().original!;
+        const first = await store.attachOriginal(image.id, fetched, at(2_000));
+        expect(first?.attached).toBe(true);
+        expect(first?.image).toMatchObject({ status: 'processing', original: fetched, sourceUrl: SOURCE });
+        expect(first?.image.updatedAt).toStrictEqual(at(2_000));
+        const other = { ...fetched, key: 'content/other', sha256: 'b'.repeat(64) };
+        const second = await store.attachOriginal(image.id, other, at(3_000));
+        expect(second?.attached).toBe(false);
+        expect(second?.image.original).toStrictEqual(fetched);
+        expect(await store.getImage(image.id)).toStrictEqual(first?.image);
+      });
+
+      it('does not attach to a finished row, nor to a file upload, and answers undefined for an unknown id', async () => {
+        const image = byUrl();
+        await store.createImage(image);
+        await store.markFailed(image.id, PERMANENT, at(1_000));
+        const fetched = newImage().original!;
+        const failed = await store.attachOriginal(image.id, fetched, at(2_000));
+        expect(failed).toMatchObject({ attached: false, image: { status: 'failed', original: null } });
+        const upload = newImage();
+        await store.createImage(upload);
+        const kept = await store.attachOriginal(upload.id, { ...fetched, key: 'other' }, at(2_000));
+        expect(kept).toMatchObject({ attached: false, image: { original: upload.original } });
+        expect(await store.attachOriginal(newImageId(), fetched, at(2_000))).toBeUndefined();
       });
     });
 

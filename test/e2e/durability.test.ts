@@ -91,7 +91,7 @@ describe('durable embedded queue (real processes)', () => {
     expect(image.status).toBe('done');
     expect(image.attempts).toBe(2);
     await expectVariantsIntact(second.url, id);
-    expect(await variantFiles(second.dataDir, image.original.sha256)).toHaveLength(3);
+    expect(await variantFiles(second.dataDir, image.original!.sha256)).toHaveLength(3);
   });
 
   it('drains on SIGTERM: the running job finishes before the process exits', async () => {

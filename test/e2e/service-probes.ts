@@ -50,12 +50,12 @@ export async function storedState(dataDir: string): Promise<{ rows: string[]; bl
  */
 export async function variantFiles(
   dataDir: string,
-  image: { id: string; original: { sha256: string } },
+  image: { id: string; original: { sha256: string } | null },
 ): Promise<string[]> {
   const root = join(dataDir, 'blobs');
   return (await filesUnder(root)).filter((file) => {
     const key = relative(root, file);
-    const ours = key.includes(image.id) || key.includes(image.original.sha256);
+    const ours = key.includes(image.id) || (image.original !== null && key.includes(image.original.sha256));
     const original = key.startsWith('originals/') || basename(key) === 'original';
     return ours && !original;
   });

@@ -51,13 +51,21 @@ describe('rejected uploads: the right status and code, nothing left behind, the 
     await expectProblem(await upload(service.url, png, { field: 'image' }), 400, 'TS_FILE_MISSING');
   });
 
-  it('400 TS_FILE_MISSING when the body is not multipart', async () => {
-    const response = await fetch(`${service.url}/v1/images`, {
+  it('400 TS_FILE_MISSING for a multipart body without a file; 400 TS_VALIDATION for JSON without a url', async () => {
+    const form = new FormData();
+    form.append('callback_url', 'https://hooks.example/x');
+    await expectProblem(
+      await fetch(`${service.url}/v1/images`, { method: 'POST', body: form }),
+      400,
+      'TS_FILE_MISSING',
+    );
+    const json = await fetch(`${service.url}/v1/images`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    await expectProblem(response, 400, 'TS_FILE_MISSING');
+    const body = await expectProblem(json, 400, 'TS_VALIDATION');
+    expect(body.detail).toContain('"url"');
   });
 
   it('413 TS_UPLOAD_TOO_LARGE, counted while streaming', async () => {

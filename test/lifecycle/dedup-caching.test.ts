@@ -45,16 +45,16 @@ describe('content dedup (embedded default)', () => {
     );
     expect(renders(first.id)).toBe(1);
     expect(renders(second.id)).toBe(0);
-    const files = await filesUnder(contentDir(first.original.sha256));
+    const files = await filesUnder(contentDir(first.original!.sha256));
     expect(files).toHaveLength(4); // one original, three variants, one generation
     expect(new Set(files.map((f) => f.split('/')[0])).size).toBe(1);
     await expectIntact(second.id);
     // Deleting one keeps the other whole; deleting the last frees the blobs.
     expect((await remove(first.id)).status).toBe(204);
     await expectIntact(second.id);
-    expect(await filesUnder(contentDir(first.original.sha256))).toHaveLength(4);
+    expect(await filesUnder(contentDir(first.original!.sha256))).toHaveLength(4);
     expect((await remove(second.id)).status).toBe(204);
-    expect(await filesUnder(contentDir(first.original.sha256))).toStrictEqual([]);
+    expect(await filesUnder(contentDir(first.original!.sha256))).toStrictEqual([]);
   });
 
   it('another upload of the same bytes while the first still renders reuses the stored original', async () => {
@@ -64,11 +64,11 @@ describe('content dedup (embedded default)', () => {
     expect(doneA.status).toBe('done');
     expect(doneB.status).toBe('done');
     expect(doneB.variants.map((v) => v.bytes)).toStrictEqual(doneA.variants.map((v) => v.bytes));
-    const files = await filesUnder(contentDir(a.original.sha256));
+    const files = await filesUnder(contentDir(a.original!.sha256));
     expect(files.filter((f) => f.endsWith('/original'))).toHaveLength(1);
     expect(files).toHaveLength(4);
     await Promise.all([remove(a.id), remove(b.id)]);
-    expect(await filesUnder(contentDir(a.original.sha256))).toStrictEqual([]);
+    expect(await filesUnder(contentDir(a.original!.sha256))).toStrictEqual([]);
   });
 
   it('reference counts hold under concurrent deletes and uploads of the same bytes', async () => {
@@ -91,7 +91,7 @@ describe('content dedup (embedded default)', () => {
     // Delete everything at once: exactly the last reference frees the blobs, none is left behind.
     const statuses = await Promise.all(survivors.map(async (id) => (await remove(id)).status));
     expect(statuses.every((s) => s === 204)).toBe(true);
-    expect(await filesUnder(contentDir(seed.original.sha256))).toStrictEqual([]);
+    expect(await filesUnder(contentDir(seed.original!.sha256))).toStrictEqual([]);
   });
 
   it('deleting the last copy while the same bytes are uploaded again never loses the new image’s blobs', async () => {
@@ -104,11 +104,11 @@ describe('content dedup (embedded default)', () => {
       expect(current.status).toBe('done');
       await expectIntact(current.id);
       // Exactly one generation (the live one) is left: the old one was removed as a whole, or revived and reused.
-      const files = await filesUnder(contentDir(current.original.sha256));
+      const files = await filesUnder(contentDir(current.original!.sha256));
       expect(files).toHaveLength(4);
     }
     expect((await remove(current.id)).status).toBe(204);
-    expect(await filesUnder(contentDir(current.original.sha256))).toStrictEqual([]);
+    expect(await filesUnder(contentDir(current.original!.sha256))).toStrictEqual([]);
   });
 
   it('the same bytes of another tenant would be separate: content rows are per tenant (see the store contract)', async () => {

@@ -33,7 +33,7 @@ describe('preset changes (embedded default, real processes)', () => {
       expect(image.variants.map((v) => v.preset).sort()).toStrictEqual(['medium', 'small', 'tiny']);
       expect(variantOf(image, 'medium')?.width).toBe(200);
       // original + small + the new medium + tiny; the 400 px medium was deleted after the swap.
-      expect(await filesUnder(join(dataDir, 'blobs', 'content', image.original.sha256))).toHaveLength(4);
+      expect(await filesUnder(join(dataDir, 'blobs', 'content', image.original!.sha256))).toHaveLength(4);
     });
   });
 });

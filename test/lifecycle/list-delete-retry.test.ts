@@ -93,7 +93,7 @@ describe('GET /v1/images: newest first, keyset pages (embedded default)', () => 
 describe('DELETE /v1/images/{id}', () => {
   it('204 removes the row and its blobs; then 404 (also for its thumbnails)', async () => {
     const image = await waitForFinal(service.url, (await uploadOk(service.url, await jpeg(300))).id);
-    const contentDir = join(service.dataDir, 'blobs', 'content', image.original.sha256);
+    const contentDir = join(service.dataDir, 'blobs', 'content', image.original!.sha256);
     expect((await filesUnder(contentDir)).filter((f) => f.endsWith('/original'))).toHaveLength(1);
     expect(await filesUnder(contentDir)).toHaveLength(4); // original + 3 variants
 
@@ -117,7 +117,7 @@ describe('DELETE /v1/images/{id}', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     expect((await fetch(`${service.url}/v1/images/${id}`, { method: 'DELETE' })).status).toBe(204);
-    const contentDir = join(service.dataDir, 'blobs', 'content', original.sha256);
+    const contentDir = join(service.dataDir, 'blobs', 'content', original!.sha256);
     // The job finishes (its log line says the variants were discarded) and the row stays gone.
     const finished = Date.now() + 30_000;
     while (!service.logs.some((l) => l.imageId === id && String(l.msg).startsWith('image deleted while rendering'))) {

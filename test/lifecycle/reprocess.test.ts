@@ -49,7 +49,7 @@ describe('preset changes (embedded default, real processes)', () => {
         expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).width).toBe(medium.width);
       }
       // The replaced variants are gone from storage: per image, the original and one file per preset.
-      const files = await filesUnder(join(dataDir, 'blobs', 'content', old.original.sha256));
+      const files = await filesUnder(join(dataDir, 'blobs', 'content', old.original!.sha256));
       expect(files).toHaveLength(3);
       expect(files.some((f) => f.includes(`medium-${oldMedium.presetVersion}`))).toBe(false);
     });

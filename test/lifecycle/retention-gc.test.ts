@@ -15,7 +15,7 @@ describe('retention and garbage collection', () => {
     await withService({ dataDir, env: { RETENTION_SECONDS: '2', SWEEP_INTERVAL_MS: '300' } }, async (service) => {
       const image = await waitForFinal(service.url, (await uploadOk(service.url, await jpeg(10))).id);
       expect(image.status).toBe('done');
-      const contentDir = join(dataDir, 'blobs', 'content', image.original.sha256);
+      const contentDir = join(dataDir, 'blobs', 'content', image.original!.sha256);
       expect(await filesUnder(contentDir)).toHaveLength(4);
       const deadline = Date.now() + 20_000;
       while ((await fetch(`${service.url}/v1/images/${image.id}`)).status !== 404) {
@@ -80,10 +80,10 @@ describe('retention and garbage collection', () => {
       false,
     );
     // The live image's blobs are untouched.
-    expect(await filesUnder(join(blobs, 'content', live.original.sha256))).toHaveLength(4);
+    expect(await filesUnder(join(blobs, 'content', live.original!.sha256))).toHaveLength(4);
     // With retention on, the same command deletes old images too.
     const expire = await runCli(['sweep'], { DATA_DIR: dataDir, RETENTION_SECONDS: '1' });
     expect(expire.stdout).toContain('retention deleted 1 image(s)');
-    expect(await filesUnder(join(blobs, 'content', live.original.sha256))).toStrictEqual([]);
+    expect(await filesUnder(join(blobs, 'content', live.original!.sha256))).toStrictEqual([]);
   });
 });

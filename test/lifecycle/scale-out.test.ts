@@ -108,7 +108,7 @@ describe.runIf(enabled)('lifecycle in scale-out (api + worker processes, Postgre
     const seed = await waitForFinal(api.url, (await uploadOk(api.url, bytes)).id);
     const copies = [seed.id];
     for (let i = 0; i < 4; i += 1) copies.push((await uploadOk(api.url, bytes)).id);
-    const prefix = `content/${seed.original.sha256}/`;
+    const prefix = `content/${seed.original!.sha256}/`;
     expect(await objects(prefix)).toHaveLength(4);
 
     const results = await Promise.all([

@@ -114,7 +114,7 @@ describe.runIf(servicesAvailable)('every adapter combination, by configuration a
     const uploaded = await uploadOk(service.url, source, 'combo.jpg');
     const image = await waitForFinal(service.url, uploaded.id, 30_000);
     expect(image.status).toBe('done');
-    expect(image.original.sha256).toBe(sha256(source));
+    expect(image.original!.sha256).toBe(sha256(source));
 
     // The API serves every preset, with the right dimensions and an ETag that is the bytes' hash.
     const served = new Map<string, string>();

@@ -81,8 +81,10 @@ function envFor(set: ProxySet): Record<string, string> {
     JOB_BACKOFF_MS: '100',
     JOB_BACKOFF_MAX_MS: '300',
     JOB_LEASE_MS: '2000',
-    // A row left `processing` by a job that died is re-enqueued after max(SWEEP_STALE_MS, this + 2 leases) = 9 s.
+    // A row left `processing` by a job that died is re-enqueued after
+    // max(SWEEP_STALE_MS, max(this, FETCH_TIMEOUT_MS) + 2 leases) = 9 s.
     JOB_TIMEOUT_MS: '5000',
+    FETCH_TIMEOUT_MS: '5000',
     SWEEP_INTERVAL_MS: '500',
     SWEEP_STALE_MS: '1500',
     WORKER_CONCURRENCY: '2',

@@ -83,6 +83,8 @@ async function runRestartScenario(appendonly: boolean) {
     WORKER_CONCURRENCY: '1',
     JOB_LEASE_MS: '1000',
     JOB_TIMEOUT_MS: '3000',
+    // Bounds how long a lost `processing` row waits for the sweeper, with the render limit (config/load.ts).
+    FETCH_TIMEOUT_MS: '3000',
     SWEEP_INTERVAL_MS: '500',
     SWEEP_STALE_MS: String(SWEEP_STALE_MS),
   };

@@ -173,20 +173,27 @@ export class Detail {
   }
 
   #facts(image: ImageJson): HTMLElement {
-    const rows: Array<[string, string | HTMLElement]> = [
-      ['File name', image.original.filename ?? '—'],
-      ['Format', image.original.format.toUpperCase()],
-      ['Dimensions', `${formatDimensions(image.original.width, image.original.height)} px`],
-      ['Size', formatBytes(image.original.bytes)],
-    ];
-    if (image.original.frames > 1) rows.push(['Frames', String(image.original.frames)]);
+    const { original } = image;
+    const rows: Array<[string, string | HTMLElement]> = [];
+    if (image.sourceUrl) rows.push(['Fetched from', h('code', { class: 'hash' }, image.sourceUrl)]);
+    if (original) {
+      rows.push(
+        ['File name', original.filename ?? '—'],
+        ['Format', original.format.toUpperCase()],
+        ['Dimensions', `${formatDimensions(original.width, original.height)} px`],
+        ['Size', formatBytes(original.bytes)],
+      );
+      if (original.frames > 1) rows.push(['Frames', String(original.frames)]);
+    } else {
+      rows.push(['Original', 'not fetched yet']);
+    }
     rows.push(
       ['Uploaded', formatDate(image.createdAt)],
       ['Finished', image.completedAt ? formatDate(image.completedAt) : '—'],
       ['Attempts', String(image.attempts)],
       ['Image id', h('code', {}, image.id)],
-      ['SHA-256', h('code', { class: 'hash' }, image.original.sha256)],
     );
+    if (original) rows.push(['SHA-256', h('code', { class: 'hash' }, original.sha256)]);
     const list = h('dl', { class: 'facts' });
     for (const [term, value] of rows) list.append(h('div', {}, h('dt', {}, term), h('dd', {}, value)));
     return list;

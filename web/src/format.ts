@@ -41,13 +41,13 @@ export const STATUS_LABELS: Record<ImageStatus, string> = {
   failed: 'Failed',
 };
 
-/** What people call the image: its file name, else its id. */
-export const displayName = (image: ImageJson): string => image.original.filename ?? image.id;
+/** What people call the image: its file name, else its id (an upload by URL gets its name once fetched). */
+export const displayName = (image: ImageJson): string => image.original?.filename ?? image.id;
 
 const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif', gif: 'gif' };
 
 /** "holiday.jpg" + small/webp -> "holiday.small.webp". */
 export function downloadName(image: ImageJson, preset: string, format: string): string {
-  const base = (image.original.filename ?? image.id).replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  const base = (image.original?.filename ?? image.id).replace(/\.[A-Za-z0-9]{1,5}$/, '');
   return `${base}.${preset}.${EXTENSIONS[format] ?? format}`;
 }

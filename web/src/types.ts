@@ -15,6 +15,7 @@ export interface VariantJson {
 export interface ImageJson {
   id: string;
   status: ImageStatus;
+  /** `null` while an upload by URL waits for its fetch. */
   original: {
     format: string;
     width: number;
@@ -23,7 +24,9 @@ export interface ImageJson {
     bytes: number;
     sha256: string;
     filename: string | null;
-  };
+  } | null;
+  /** The URL of an upload by URL; `null` for a file upload. */
+  sourceUrl: string | null;
   variants: VariantJson[];
   error: { code: string; message: string } | null;
   attempts: number;

@@ -176,10 +176,10 @@ export class Uploads {
     preview.append(localImage);
 
     const meta = [formatBytes(item.file.size)];
-    if (image)
-      meta.push(
-        `${image.original.format.toUpperCase()} ${formatDimensions(image.original.width, image.original.height)}`,
-      );
+    if (image?.original) {
+      const { format, width, height } = image.original;
+      meta.push(`${format.toUpperCase()} ${formatDimensions(width, height)}`);
+    }
 
     const body = h(
       'div',

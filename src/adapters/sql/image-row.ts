@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import { isErrorCode } from '../../domain/errors.js';
-import type { ImageError, ImageRecord, NewImage, Variant } from '../../domain/image.js';
+import type { ImageError, ImageRecord, NewImage, OriginalInfo, Variant } from '../../domain/image.js';
 import type { ImagesTable } from './schema.js';
 
 export type ImageRow = Selectable<ImagesTable>;
@@ -14,19 +14,15 @@ export function toEpochMs(date: Date): number {
 
 export function toImageInsert(image: NewImage): Insertable<ImagesTable> {
   const createdAt = toEpochMs(image.createdAt);
-  const { original } = image;
+  if (image.original === null && image.sourceUrl === undefined) {
+    throw new TypeError(`Image ${image.id} has neither an original nor a source URL`);
+  }
   return {
     id: image.id,
     tenant: image.tenant,
     status: 'queued',
-    original_key: original.key,
-    original_format: original.format,
-    original_width: original.width,
-    original_height: original.height,
-    original_bytes: original.bytes,
-    original_sha256: original.sha256,
-    original_frames: original.frames,
-    original_filename: original.filename,
+    ...(image.original === null ? { original_filename: null } : toOriginalColumns(image.original)),
+    source_url: image.sourceUrl ?? null,
     variants: '[]',
     error_code: null,
     error_message: null,
@@ -35,6 +31,20 @@ export function toImageInsert(image: NewImage): Insertable<ImagesTable> {
     updated_at: createdAt,
     completed_at: null,
     callback_url: image.callbackUrl ?? null,
+  };
+}
+
+/** The columns of a stored original (an upload by URL gets them when its fetch is done). */
+export function toOriginalColumns(original: OriginalInfo) {
+  return {
+    original_key: original.key,
+    original_format: original.format,
+    original_width: original.width,
+    original_height: original.height,
+    original_bytes: original.bytes,
+    original_sha256: original.sha256,
+    original_frames: original.frames,
+    original_filename: original.filename,
   };
 }
 
@@ -60,16 +70,7 @@ export function toImageRecord(row: ImageRow): ImageRecord {
     id: row.id,
     tenant: row.tenant,
     status: row.status,
-    original: {
-      key: row.original_key,
-      format: row.original_format,
-      width: row.original_width,
-      height: row.original_height,
-      bytes: Number(row.original_bytes),
-      sha256: row.original_sha256,
-      frames: row.original_frames,
-      filename: row.original_filename,
-    },
+    original: toOriginalInfo(row),
     variants: parseVariants(row.variants),
     error: toImageError(row.error_code, row.error_message),
     attempts: row.attempts,
@@ -78,6 +79,22 @@ export function toImageRecord(row: ImageRow): ImageRecord {
     completedAt: row.completed_at === null ? null : new Date(Number(row.completed_at)),
     // Only present when set, so a record without a callback reads exactly as before the column existed.
     ...(row.callback_url != null && { callbackUrl: row.callback_url }),
+    ...(row.source_url != null && { sourceUrl: row.source_url }),
+  };
+}
+
+// The original's columns are written together (toOriginalColumns), so one null means all are.
+function toOriginalInfo(row: ImageRow): OriginalInfo | null {
+  if (row.original_key === null) return null;
+  return {
+    key: row.original_key,
+    format: row.original_format as OriginalInfo['format'],
+    width: Number(row.original_width),
+    height: Number(row.original_height),
+    bytes: Number(row.original_bytes),
+    sha256: row.original_sha256 as string,
+    frames: Number(row.original_frames),
+    filename: row.original_filename,
   };
 }
 

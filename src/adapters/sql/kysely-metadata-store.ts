@@ -1,10 +1,10 @@
 import { type ExpressionBuilder, type Kysely, sql, type UpdateObject } from 'kysely';
 import type { ContentRef } from '../../domain/content-keys.js';
 import { ThumbsmithError } from '../../domain/errors.js';
-import type { ImageError, ImageRecord, ImageStatus, NewImage, Variant } from '../../domain/image.js';
+import type { ImageError, ImageRecord, ImageStatus, NewImage, OriginalInfo, Variant } from '../../domain/image.js';
 import type { ImageListQuery, MetadataStore, WorkerHeartbeat } from '../../ports/metadata-store.js';
 import { isUniqueViolation, toDatabaseError } from './database-errors.js';
-import { serializeVariants, toEpochMs, toImageInsert, toImageRecord } from './image-row.js';
+import { serializeVariants, toEpochMs, toImageInsert, toImageRecord, toOriginalColumns } from './image-row.js';
 import { migrateToLatest } from './migrate-to-latest.js';
 import type { MetadataDatabase } from './schema.js';
 import * as heartbeats from './worker-heartbeats.js';
@@ -86,6 +86,27 @@ export class KyselyMetadataStore implements MetadataStore {
       error_message: null,
       updated_at: ms,
       completed_at: ms,
+    });
+  }
+
+  /** Sets the original of an unfinished row that has none; `original_key is null` makes a second attach a no-op. */
+  async attachOriginal(
+    id: string,
+    original: OriginalInfo,
+    at: Date,
+  ): Promise<{ image: ImageRecord; attached: boolean } | undefined> {
+    return this.#run('attachOriginal', async () => {
+      const row = await this.#db
+        .updateTable('images')
+        .set({ ...toOriginalColumns(original), updated_at: toEpochMs(at) })
+        .where('id', '=', id)
+        .where('status', 'in', UNFINISHED)
+        .where('original_key', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (row !== undefined) return { image: toImageRecord(row), attached: true };
+      const current = await this.#select(id);
+      return current === undefined ? undefined : { image: current, attached: false };
     });
   }
 

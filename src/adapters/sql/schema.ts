@@ -17,13 +17,14 @@ export interface ImagesTable {
   id: string;
   tenant: string;
   status: ImageStatus;
-  original_key: string;
-  original_format: InputFormat;
-  original_width: number;
-  original_height: number;
-  original_bytes: Int8Column;
-  original_sha256: string;
-  original_frames: number;
+  /** The original's columns are null (together) only while an upload by URL waits for its fetch (migration 0005). */
+  original_key: string | null;
+  original_format: InputFormat | null;
+  original_width: number | null;
+  original_height: number | null;
+  original_bytes: NullableInt8Column;
+  original_sha256: string | null;
+  original_frames: number | null;
   original_filename: string | null;
   /** JSON array of `Variant`; `[]` until the image is done. */
   variants: string;
@@ -35,6 +36,8 @@ export interface ImagesTable {
   completed_at: NullableInt8Column;
   /** Added by migration 0003: the upload's webhook URL, if any. */
   callback_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Added by migration 0005: the URL of an upload by URL. */
+  source_url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

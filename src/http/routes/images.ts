@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { ThumbsmithError } from '../../domain/errors.js';
+import type { ImageRecord } from '../../domain/image.js';
 import type { IdempotencyStore } from '../../ports/idempotency-store.js';
 import type { ImageService } from '../../service/image-service.js';
 import { type ImageWatcher, MAX_WAIT_SECONDS } from '../../service/image-watch.js';
@@ -51,65 +54,47 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
     '/images',
     {
       schema: {
-        summary: 'Upload an image',
+        summary: 'Upload an image (a file, or a URL to fetch)',
         description:
-          'multipart/form-data with one field `file` and, optionally, a field `callback_url` (an http(s) URL that ' +
-          'receives the `image.done` / `image.failed` webhook of this image). The type is sniffed from the bytes ' +
-          'and the header probed before the render job is queued. Answers at once with the image id; poll ' +
-          '`links.self` (with `?wait=`), or follow `links.self + "/events"`. With an `Idempotency-Key` header a ' +
-          'retry with the same file answers the same image (a different file: 422 TS_IDEMPOTENCY_MISMATCH).',
+          'A file: multipart/form-data with one field `file` and, optionally, a field `callback_url` (an http(s) ' +
+          'URL that receives the `image.done` / `image.failed` webhook of this image). The type is sniffed from the ' +
+          'bytes and the header probed before the render job is queued.\n\n' +
+          'A URL: application/json `{"url": "https://…", "callback_url": "…"}` (callback optional). The URL is ' +
+          'checked now (http/https, no credentials, the host allow-list, no private address literal) and fetched ' +
+          'by the worker, which checks every resolved address and redirect again; `original` is `null` until then, ' +
+          'and a failed fetch fails the image with a `TS_FETCH_*` code.\n\n' +
+          'Answers at once with the image id; poll `links.self` (with `?wait=`), or follow ' +
+          '`links.self + "/events"`. With an `Idempotency-Key` header a retry of the same request answers the same ' +
+          'image (a different file or URL: 422 TS_IDEMPOTENCY_MISMATCH).',
         tags: ['images'],
-        consumes: ['multipart/form-data'],
+        consumes: ['multipart/form-data', 'application/json'],
         response: { 202: ImageView, ...problems(400, 409, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {
-      let spooled: SpooledFile | undefined;
-      let filename: string | undefined;
-      let callbackUrl: string | undefined;
-      try {
-        // Parts in any order: the file is spooled when it comes, fields are read before or after it.
-        for await (const part of request.parts()) {
-          if (part.type === 'file') {
-            if (part.fieldname !== 'file' || spooled) {
-              part.file.resume();
-              continue;
-            }
-            spooled = await service.spool(part.file);
-            filename = part.filename;
-          } else if (part.fieldname === 'callback_url' && typeof part.value === 'string' && part.value !== '') {
-            callbackUrl = part.value;
-          }
-        }
-        if (!spooled) {
-          throw new ThumbsmithError(
-            'TS_FILE_MISSING',
-            'Send multipart/form-data with the image in a field named "file".',
-          );
-        }
+      const tenant = request.tenant;
+      const once = async (requestSha256: string, submit: () => Promise<ImageRecord>): Promise<ImageRecord> => {
         // Checked once the body is read, so the client gets the answer rather than a reset mid-upload.
-        const idempotencyKey = idempotencyKeyOf(request.headers['idempotency-key']);
-        const file = spooled;
-        const submit = () =>
-          service.submitSpooled(file, {
-            filename,
-            tenant: request.tenant,
-            ...(callbackUrl !== undefined && { callbackUrl }),
-          });
-        const image =
-          idempotencyKey !== undefined && idempotency
-            ? await submitOnce(
-                idempotency,
-                { tenant: request.tenant, key: idempotencyKey, sha256: file.sha256 },
-                submit,
-                (id) => service.getImage(id, request.tenant),
-              )
-            : await submit();
-        const body = view(image);
-        return reply.code(202).header('location', body.links.self).send(body);
-      } finally {
-        await spooled?.remove();
+        const key = idempotencyKeyOf(request.headers['idempotency-key']);
+        if (key === undefined || !idempotency) return submit();
+        return submitOnce(idempotency, { tenant, key, sha256: requestSha256 }, submit, (id) =>
+          service.getImage(id, tenant),
+        );
+      };
+      let image: ImageRecord;
+      if (request.isMultipart()) {
+        image = await uploadFile(request, service, once);
+      } else {
+        const { url, callbackUrl } = urlUploadOf(request.body);
+        const requestSha256 = createHash('sha256')
+          .update(JSON.stringify([url, callbackUrl ?? null]))
+          .digest('hex');
+        image = await once(requestSha256, () =>
+          service.submitUrl({ url, tenant, ...(callbackUrl !== undefined && { callbackUrl }) }),
+        );
       }
+      const body = view(image);
+      return reply.code(202).header('location', body.links.self).send(body);
     },
   );
 
@@ -176,13 +161,71 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
         .header('content-length', String(variant.bytes))
         .header(
           'content-disposition',
-          thumbnailDisposition(image.original.filename, image.id, variant.preset, variant.format),
+          thumbnailDisposition(image.original?.filename, image.id, variant.preset, variant.format),
         );
       if (request.method === 'HEAD') return reply.send();
       return reply.send(await open());
     },
   });
 };
+
+type SubmitOnce = (requestSha256: string, submit: () => Promise<ImageRecord>) => Promise<ImageRecord>;
+
+/** A multipart upload: parts in any order, the file spooled when it comes, fields read before or after it. */
+async function uploadFile(request: FastifyRequest, service: ImageService, once: SubmitOnce): Promise<ImageRecord> {
+  let spooled: SpooledFile | undefined;
+  let filename: string | undefined;
+  let callbackUrl: string | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || spooled) {
+          part.file.resume();
+          continue;
+        }
+        spooled = await service.spool(part.file);
+        filename = part.filename;
+      } else if (part.fieldname === 'callback_url' && typeof part.value === 'string' && part.value !== '') {
+        callbackUrl = part.value;
+      }
+    }
+    if (!spooled) {
+      throw new ThumbsmithError('TS_FILE_MISSING', 'Send multipart/form-data with the image in a field named "file".');
+    }
+    const file = spooled;
+    return await once(file.sha256, () =>
+      service.submitSpooled(file, {
+        filename,
+        tenant: request.tenant,
+        ...(callbackUrl !== undefined && { callbackUrl }),
+      }),
+    );
+  } finally {
+    await spooled?.remove();
+  }
+}
+
+/** Longest URL accepted: far beyond any real image URL, short enough to log and store. */
+const MAX_URL_LENGTH = 2048;
+
+/** The JSON body of an upload by URL: `url`, optionally `callback_url`, nothing else. */
+function urlUploadOf(body: unknown): { url: string; callbackUrl?: string } {
+  const invalid = (detail: string) => new ThumbsmithError('TS_VALIDATION', detail);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('Send the image as multipart/form-data (field "file") or JSON {"url": "https://…"}.');
+  }
+  const { url, callback_url: callbackUrl, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0)
+    throw invalid(`Unknown field ${JSON.stringify(unknown[0])}; expected "url" and "callback_url".`);
+  if (typeof url !== 'string' || url === '' || url.length > MAX_URL_LENGTH) {
+    throw invalid(`"url" must be an http(s) URL of at most ${MAX_URL_LENGTH} characters.`);
+  }
+  if (callbackUrl !== undefined && (typeof callbackUrl !== 'string' || callbackUrl.length > MAX_URL_LENGTH)) {
+    throw invalid(`"callback_url" must be an http(s) URL of at most ${MAX_URL_LENGTH} characters.`);
+  }
+  return { url, ...(callbackUrl !== undefined && callbackUrl !== '' && { callbackUrl }) };
+}
 
 /**
  * RFC 9110 §13.1: `If-None-Match` (weak comparison, lists, `*`) decides when present; otherwise `If-Modified-Since`

@@ -1,0 +1,59 @@
+import { ThumbsmithError } from '../domain/errors.js';
+import type { ImageRecord } from '../domain/image.js';
+import type { SafeFetcher } from '../fetcher/index.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { type AdmitOriginalDeps, admitOriginal } from './admit-original.js';
+import { sanitiseFilename } from './image-service.js';
+import { spoolToTempFile } from './spool.js';
+
+export interface OriginalFetcherDeps extends AdmitOriginalDeps {
+  /** The SSRF-guarded fetcher of uploads by URL (FETCH_* settings; its byte cap is MAX_UPLOAD_BYTES). */
+  fetcher: Pick<SafeFetcher, 'get'>;
+  metadata: MetadataStore;
+  /** Same limit as a file upload, counted while streaming. */
+  maxUploadBytes: number;
+  tempDir: string;
+  clock?: () => Date;
+}
+
+/**
+ * The fetch stage of an upload by URL, run by the render job before rendering: GETs the image's `sourceUrl` through
+ * the guarded fetcher, spools it like a file upload and admits it the same way, then attaches it to the row. Fetch
+ * failures are `TS_FETCH_*` errors (retryable or not, see domain/errors.ts) for the job to record. Resolves the row
+ * as it is afterwards: with the original (this one, or one an earlier delivery attached first), finished without one
+ * when another delivery failed it meanwhile, or `undefined` when the image was deleted.
+ */
+export function createOriginalFetcher(deps: OriginalFetcherDeps) {
+  return async function fetchOriginal(image: ImageRecord, signal: AbortSignal): Promise<ImageRecord | undefined> {
+    if (image.sourceUrl === undefined) {
+      throw new ThumbsmithError('TS_INTERNAL', `Image ${image.id} has no original and no URL to fetch it from.`);
+    }
+    const fetched = await deps.fetcher.get(image.sourceUrl, signal);
+    const spooled = await spoolToTempFile(fetched.stream, deps.tempDir, deps.maxUploadBytes);
+    try {
+      const attached = await admitOriginal(
+        deps,
+        spooled,
+        { tenant: image.tenant, filename: sanitiseFilename(lastPathSegment(fetched.finalUrl)) },
+        async (original) => {
+          const result = await deps.metadata.attachOriginal(image.id, original, deps.clock?.() ?? new Date());
+          return { result, holdsReference: result?.attached === true };
+        },
+      );
+      return attached?.image;
+    } finally {
+      await spooled.remove();
+    }
+  };
+}
+
+/** `https://host/photos/summer%20day.jpg?x=1` → `summer day.jpg`: the label a browser would save the file under. */
+function lastPathSegment(url: string): string | undefined {
+  const segment = new URL(url).pathname.split('/').pop();
+  if (!segment) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
