@@ -105,6 +105,13 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
     logger.warn({ host: config.server.host }, warning);
     process.stderr.write(`\n*** ${warning} ***\n\n`);
   }
+  const loopbackExceptions = [
+    ['FETCH_ALLOW_LOOPBACK', config.fetch.allowLoopback, 'uploads by URL'],
+    ['WEBHOOK_ALLOW_LOOPBACK', config.webhooks.allowLoopback, 'webhooks'],
+  ] as const;
+  for (const [variable, on, what] of loopbackExceptions) {
+    if (on) logger.warn({ variable }, `${variable}=true: ${what} may reach services on this machine (tests only)`);
+  }
 
   let stopped: Promise<void> | undefined;
   const stop = () => {

@@ -149,6 +149,7 @@ describe('upload by URL, loopback allowed for the test servers (real process)', 
     const meta = await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 200, 150]);
 
+    expect(service.logs.some((line) => line.variable === 'FETCH_ALLOW_LOOPBACK' && line.level === 40)).toBe(true);
     // One GET, with the fixed User-Agent and no credentials or cookies.
     const requests = origin.received.slice(before);
     expect(requests.map((r) => [r.method, r.url])).toEqual([['GET', '/photos/Summer%20Day.jpg']]);
