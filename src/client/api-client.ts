@@ -107,6 +107,12 @@ async function problemOf(status: number, body: Dispatcher.ResponseData['body']):
   }
 }
 
+/** The image of an upload the server accepted (`202`); anything else is its problem. */
+async function accepted(response: Dispatcher.ResponseData): Promise<ImageJson> {
+  if (response.statusCode !== 202) throw await problemOf(response.statusCode, response.body);
+  return (await response.body.json()) as ImageJson;
+}
+
 /** Quotes a file name for a multipart header the way browsers do (RFC 7578 §4.2; HTML's form encoding). */
 const quoteFilename = (name: string) => name.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
@@ -131,7 +137,7 @@ export class ThumbsmithClient {
   async #call(
     method: Dispatcher.HttpMethod,
     path: string,
-    options: { headers?: Record<string, string>; body?: Readable; signal?: AbortSignal } = {},
+    options: { headers?: Record<string, string>; body?: Readable | string; signal?: AbortSignal } = {},
   ): Promise<Dispatcher.ResponseData> {
     try {
       return await request(`${this.#base}${path}`, {
@@ -187,8 +193,17 @@ export class ThumbsmithClient {
       body: Readable.from(parts()),
       ...(signal && { signal }),
     });
-    if (response.statusCode !== 202) throw await problemOf(response.statusCode, response.body);
-    return (await response.body.json()) as ImageJson;
+    return accepted(response);
+  }
+
+  /** Asks the server to fetch an image from an http(s) URL (upload by URL); it answers before fetching. */
+  async uploadUrl(url: string, signal?: AbortSignal): Promise<ImageJson> {
+    const response = await this.#call('POST', '/v1/images', {
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ url }),
+      ...(signal && { signal }),
+    });
+    return accepted(response);
   }
 
   /** Whether the server answers at all (its liveness route), within a few seconds. */

@@ -8,10 +8,13 @@ export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['upload', 'status',
 export const DEFAULT_SERVER = 'http://127.0.0.1:8000';
 
 export const CLIENT_USAGE = `Client commands (talk to a running Thumbsmith server):
-  upload <files or folders…>   upload images (folders are walked recursively) and report each one
+  upload <files, folders or URLs…>
+                               upload images and report each one: folders are walked recursively,
+                               http(s) URLs are fetched by the server
       --wait                   wait until every image is done or failed (implied by --out)
       --out DIR                save thumbnails as DIR/<path without extension>/<preset>.<ext>,
-                               mirroring the folders given
+                               mirroring the folders given (a URL: its file name without extension,
+                               numbered if taken)
       --presets a,b            only these presets (with --out: the files saved)
       --concurrency N          uploads at once (default 4)
   status ID…                   status of images (--wait: until each is done or failed)
@@ -84,7 +87,7 @@ export async function runClient(command: string, argv: string[], io: Io = proces
     const wait = values.wait ?? false;
     if (positionals.length === 0) {
       throw new UsageError(
-        command === 'upload' ? 'name files or folders to upload' : `name the image ids to ${command}`,
+        command === 'upload' ? 'name files, folders or URLs to upload' : `name the image ids to ${command}`,
       );
     }
     if (command === 'upload') {

@@ -23,7 +23,8 @@ export type FileStatus = 'done' | 'failed' | 'rejected' | 'error' | 'queued' | '
 
 export interface FileResult {
   file: string;
-  bytes: number;
+  /** The file's size; `null` for a URL (the server fetches it: its size is not known here). */
+  bytes: number | null;
   status: FileStatus;
   id: string | null;
   error: { code: string | null; message: string; plain: string } | null;
@@ -67,8 +68,8 @@ const errorOf = (error: unknown): NonNullable<FileResult['error']> => {
 };
 
 /**
- * `thumbsmith upload`: uploads files and folders (several at a time), optionally waits for the thumbnails and saves
- * them under `--out` mirroring the input tree, reports progress (a bar on a terminal, one line per event on a pipe,
+ * `thumbsmith upload`: uploads files, folders and http(s) URLs (the server fetches those; several at a time),
+ * optionally waits for the thumbnails and saves them under `--out` mirroring the input tree, reports progress (a bar on a terminal, one line per event on a pipe,
  * one JSON document with `--json`) and exits 1 when any image was rejected or failed.
  */
 export async function uploadCommand(options: UploadOptions, io: Io): Promise<number> {
@@ -104,7 +105,8 @@ export async function uploadCommand(options: UploadOptions, io: Io): Promise<num
     done: 0,
     failed: 0,
     rejected: 0,
-    bytesTotal: files.reduce((sum, file) => sum + file.size, 0),
+    // Bytes sent from here: a URL counts 0 (its bytes go from its host to the server).
+    bytesTotal: files.reduce((sum, file) => sum + (file.size ?? 0), 0),
     bytesSent: 0,
     waiting: 0,
   };
@@ -194,14 +196,17 @@ export async function uploadCommand(options: UploadOptions, io: Io): Promise<num
     let sent = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const image = await client.upload(
-          { path: file.path, size: file.size, name: file.rel.split('/').pop() ?? file.rel },
-          (bytes) => {
-            sent += bytes;
-            counts.bytesSent += bytes;
-          },
-          abort.signal,
-        );
+        const image =
+          file.url !== undefined
+            ? await client.uploadUrl(file.url, abort.signal)
+            : await client.upload(
+                { path: file.path, size: file.size, name: file.rel.split('/').pop() ?? file.rel },
+                (bytes) => {
+                  sent += bytes;
+                  counts.bytesSent += bytes;
+                },
+                abort.signal,
+              );
         counts.uploaded++;
         return image;
       } catch (error) {
@@ -225,7 +230,7 @@ export async function uploadCommand(options: UploadOptions, io: Io): Promise<num
         }
         const status: FileStatus =
           error instanceof ClientError && error.status >= 400 && error.status < 500 ? 'rejected' : 'error';
-        counts.bytesSent += file.size; // counted as handled for the bar
+        counts.bytesSent += file.size ?? 0; // counted as handled for the bar
         await finish(file, {
           file: file.display,
           bytes: file.size,
@@ -282,6 +287,7 @@ export async function uploadCommand(options: UploadOptions, io: Io): Promise<num
   }
 
   const ordered = files.map((file) => results.get(file)).filter((result): result is FileResult => Boolean(result));
+  const urls = files.filter((file) => file.url !== undefined).length;
   const problems = counts.failed + counts.rejected;
   const exitCode = fatal ? EXIT.unreachable : problems > 0 ? EXIT.failures : EXIT.ok;
 
@@ -293,6 +299,7 @@ export async function uploadCommand(options: UploadOptions, io: Io): Promise<num
       out: options.out,
       summary: {
         files: files.length,
+        urls,
         uploaded: counts.uploaded,
         done: counts.done,
         failed: counts.failed,
@@ -313,15 +320,20 @@ export async function uploadCommand(options: UploadOptions, io: Io): Promise<num
   else parts.push(p.ok(`${counts.uploaded} uploaded`));
   if (counts.failed > 0) parts.push(p.bad(`${counts.failed} failed`));
   if (counts.rejected > 0) parts.push(p.bad(`${counts.rejected} rejected`));
+  const locals = files.length - urls;
+  const inputs = [
+    locals > 0 || urls === 0 ? `${locals} ${locals === 1 ? 'file' : 'files'}` : '',
+    urls > 0 ? `${urls} ${urls === 1 ? 'URL' : 'URLs'}` : '',
+  ].filter(Boolean);
+  // Only files' bytes pass through here; URLs alone have none to count.
+  const sent =
+    urls === 0 ? formatBytes(counts.bytesTotal) : locals > 0 ? `${formatBytes(counts.bytesTotal)} from files` : '';
   const tail = [
-    `${formatBytes(counts.bytesTotal)} in ${formatDuration(seconds)}`,
+    sent ? `${sent} in ${formatDuration(seconds)}` : formatDuration(seconds),
     collected.skipped > 0 ? `${collected.skipped} skipped (not images)` : '',
     options.out !== null && counts.done > 0 ? `thumbnails in ${relativeFolder(io.cwd, options.out)}` : '',
   ].filter(Boolean);
-  await write(
-    io.stdout,
-    `${p.bold(`${files.length} ${files.length === 1 ? 'file' : 'files'}:`)} ${parts.join(', ')} · ${tail.join(' · ')}\n`,
-  );
+  await write(io.stdout, `${p.bold(`${inputs.join(' + ')}:`)} ${parts.join(', ')} · ${tail.join(' · ')}\n`);
   return exitCode;
 }
 

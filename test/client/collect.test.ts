@@ -57,6 +57,29 @@ describe('collecting inputs and planning output folders', () => {
     expect(() => planOutputFolders(files)).toThrow('photos/a.jpg, other/a.jpg');
   });
 
+  it('takes http(s) URLs as they are: named by their file (a safe name), numbered where a name is taken', async () => {
+    const args = [
+      'https://a.example/x/a.jpg',
+      'photos/a.jpg',
+      'HTTPS://b.example/a.jpg?size=big',
+      'https://user:secret@c.example/',
+      'https://d.example/%2E%2E%2Fevil%3A.png',
+      'https://a.example/x/a.jpg', // twice: taken once
+    ];
+    const { files, missing } = await collectInputs(args, dir);
+    expect(missing).toEqual([]);
+    expect(files.map((file) => [file.display, file.rel, file.url ?? null, file.size])).toEqual([
+      ['https://a.example/x/a.jpg', 'a.jpg', 'https://a.example/x/a.jpg', null],
+      ['photos/a.jpg', 'a.jpg', null, 'photos/a.jpg'.length],
+      ['HTTPS://b.example/a.jpg?size=big', 'a.jpg', 'HTTPS://b.example/a.jpg?size=big', null],
+      // The password is not repeated in messages; the host names a URL without a file name.
+      ['https://user:***@c.example/', 'c-example', 'https://user:secret@c.example/', null],
+      ['https://d.example/%2E%2E%2Fevil%3A.png', '_evil_.png', 'https://d.example/%2E%2E%2Fevil%3A.png', null],
+    ]);
+    const folders = planOutputFolders(files);
+    expect(files.map((file) => folders.get(file))).toEqual(['a-2', 'a', 'a-3', 'c-example', '_evil_']);
+  });
+
   it('names thumbnail files by format', () => {
     expect(['jpeg', 'png', 'webp', 'avif', 'gif', '../x'].map(extensionOf)).toEqual([
       'jpg',

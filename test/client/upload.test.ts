@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LoopbackServer, startLoopbackServer } from '../fetcher/loopback-server.js';
 import { makeJpeg, makePng, makeWebp } from '../support/images.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { runCli } from './run-cli.js';
@@ -14,9 +15,19 @@ interface UploadDocument {
   ok: boolean;
   server: string;
   waited: boolean;
-  summary: { files: number; uploaded: number; done: number; failed: number; rejected: number; skipped: number };
+  summary: {
+    files: number;
+    urls: number;
+    uploaded: number;
+    done: number;
+    failed: number;
+    rejected: number;
+    skipped: number;
+    bytes: number;
+  };
   images: Array<{
     file: string;
+    bytes: number | null;
     status: string;
     id: string | null;
     error: { code: string | null; message: string; plain: string } | null;
@@ -53,9 +64,20 @@ describe('thumbsmith upload (CLI against a live server)', () => {
   let service: ServiceProcess;
   let work: string;
   let env: Record<string, string>;
+  /** Serves images to upload by URL on 127.0.0.1 (the server may fetch from loopback in this test only). */
+  let origin: LoopbackServer;
 
   beforeAll(async () => {
-    service = await startService();
+    const served: Record<string, Buffer> = {
+      '/pics/my%20sunset.jpg': await makeJpeg({ width: 1000, height: 500 }),
+      '/other/a.jpg': await makeJpeg({ width: 300, height: 600 }),
+    };
+    origin = await startLoopbackServer((req, res) => {
+      const body = served[req.url ?? ''];
+      if (body) res.writeHead(200, { 'content-type': 'image/jpeg' }).end(body);
+      else res.writeHead(404).end();
+    });
+    service = await startService({ env: { FETCH_ALLOW_LOOPBACK: 'true' } });
     work = await mkdtemp(join(tmpdir(), 'thumbsmith-cli-'));
     env = { THUMBSMITH_URL: service.url };
     // photos/
@@ -82,6 +104,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
   });
 
   afterAll(async () => {
+    await origin?.close();
     await service?.stop();
     if (service) await removeDataDir(service.dataDir);
     if (work) await rm(work, { recursive: true, force: true });
@@ -178,6 +201,81 @@ describe('thumbsmith upload (CLI against a live server)', () => {
       'beach/small.jpg',
     ]);
     expect(await dimensions(join(work, 'chosen/beach/large.jpg'))).toEqual({ width: 500, height: 300, format: 'jpeg' });
+  });
+
+  it('uploads URLs with files: the server fetches them, --out names their folders by file name (--json)', async () => {
+    const sunset = `${origin.origin}/pics/my%20sunset.jpg`;
+    const otherA = `${origin.origin}/other/a.jpg`;
+    const run = await runCli(['upload', sunset, 'photos/a.jpg', otherA, '--wait', '--out', 'mixed', '--json'], {
+      cwd: work,
+      env,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as UploadDocument;
+    const fileBytes = (await stat(join(work, 'photos/a.jpg'))).size;
+    // A URL's size is not known here: `null`, and the bytes total counts the file only.
+    expect(report.summary).toMatchObject({ files: 3, urls: 2, uploaded: 3, done: 3, failed: 0, rejected: 0 });
+    expect(report.summary.bytes).toBe(fileBytes);
+    expect(report.images.map((entry) => [entry.file, entry.status, entry.bytes])).toEqual([
+      [sunset, 'done', null],
+      ['photos/a.jpg', 'done', fileBytes],
+      [otherA, 'done', null],
+    ]);
+    expect(report.images[0]!.image).toMatchObject({ original: { format: 'jpeg', width: 1000, height: 500 } });
+
+    // The file keeps its name; the URL with the same file name gets the next free one.
+    expect(await tree(join(work, 'mixed'))).toEqual([
+      'a-2/large.jpg',
+      'a-2/medium.jpg',
+      'a-2/small.jpg',
+      'a/large.jpg',
+      'a/medium.jpg',
+      'a/small.jpg',
+      'my sunset/large.jpg',
+      'my sunset/medium.jpg',
+      'my sunset/small.jpg',
+    ]);
+    expect(await dimensions(join(work, 'mixed/my sunset/small.jpg'))).toEqual({
+      width: 150,
+      height: 75,
+      format: 'jpeg',
+    });
+    expect(await dimensions(join(work, 'mixed/my sunset/large.jpg'))).toEqual({
+      width: 800,
+      height: 400,
+      format: 'jpeg',
+    });
+    expect(await dimensions(join(work, 'mixed/a-2/medium.jpg'))).toEqual({ width: 200, height: 400, format: 'jpeg' });
+    expect(await dimensions(join(work, 'mixed/a/medium.jpg'))).toEqual({ width: 400, height: 267, format: 'jpeg' });
+    expect(report.images[2]!.outputs.map((output) => output.path)).toEqual([
+      'mixed/a-2/small.jpg',
+      'mixed/a-2/medium.jpg',
+      'mixed/a-2/large.jpg',
+    ]);
+  });
+
+  it('a URL refused at once or failing to fetch is reported with its code and exit 1; the rest still uploads', async () => {
+    const missing = `${origin.origin}/pics/missing.jpg`;
+    const run = await runCli(['upload', 'https://user:pw@example.com/a.jpg', missing, 'photos/a.png', '--wait'], {
+      cwd: work,
+      env,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    // Lines come as the uploads finish; the summary comes last.
+    expect(lines.slice(0, 3).sort()).toEqual([
+      expect.stringMatching(/^done +photos\/a\.png +img_\S+ +small 107x150, medium 284x400, large 569x800$/),
+      expect.stringMatching(
+        /^failed +http:\/\/127\.0\.0\.1:\d+\/pics\/missing\.jpg +img_\S+ +The site at that link answered .* \(TS_FETCH_UPSTREAM_CLIENT_ERROR\)$/,
+      ),
+      expect.stringMatching(
+        /^rejected +https:\/\/user:\*\*\*@example\.com\/a\.jpg +Only http:\/\/ and https:\/\/ links .* \(TS_FETCH_FORBIDDEN_URL\)$/,
+      ),
+    ]);
+    // The password typed into the URL is not repeated.
+    expect(run.stdout).not.toContain(':pw@');
+    expect(lines[3]).toMatch(/^1 file \+ 2 URLs: 1 done, 1 failed, 1 rejected · [\d.]+ kB from files in \S+$/);
   });
 
   it('without --wait reports each upload as accepted and does not wait', async () => {
@@ -295,7 +393,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
   it('usage errors exit 2; an unreachable server exits 3 with one clear line', async () => {
     const none = await runCli(['upload'], { cwd: work, env });
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('name files or folders to upload');
+    expect(none.stderr).toContain('name files, folders or URLs to upload');
 
     const missing = await runCli(['upload', 'no-such-folder'], { cwd: work, env });
     expect(missing.code).toBe(2);
