@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LoopbackServer, startLoopbackServer } from '../fetcher/loopback-server.js';
 import { makeJpeg, makePng } from '../support/images.js';
 import { createKey } from '../support/keys.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
@@ -64,6 +65,8 @@ const TEXT_SELECTORS = [
   '.dropzone-title',
   '.dropzone-hint',
   '.link-like',
+  '.link-label',
+  '.link-hint',
   '.badge',
   '.upload-name',
   '.upload-meta',
@@ -88,11 +91,24 @@ describe('web page in a real Chromium against a real server', () => {
   /** Image ids by file name, read from the page's own "Details" links. */
   const ids: Record<string, string> = {};
   const offsite: string[] = [];
+  /** The image host the page's links point at (the server fetches from it, the page never does). */
+  let origin: LoopbackServer;
+  let releaseHeld: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => {
+    releaseHeld = resolve;
+  });
 
   beforeAll(async () => {
     await ensureWebBuild();
     await mkdir(SCREENSHOTS, { recursive: true });
-    [service, browser] = await Promise.all([startService(), launchChromium()]);
+    const linked = await makeJpeg({ width: 900, height: 600 });
+    // `/held/…` answers only once the test has seen the card say it is fetching; anything else is a 404.
+    origin = await startLoopbackServer((req, res) => {
+      if (req.url === '/held/harbour%20view.jpg') {
+        void held.then(() => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(linked));
+      } else res.writeHead(404).end();
+    });
+    [service, browser] = await Promise.all([startService({ env: { FETCH_ALLOW_LOOPBACK: 'true' } }), launchChromium()]);
     can = await capabilities(service.url);
     files = await mkdtemp(join(tmpdir(), 'thumbsmith-web-'));
     await writeFile(join(files, 'photo.jpg'), await makeJpeg({ width: 1200, height: 800 }));
@@ -111,6 +127,8 @@ describe('web page in a real Chromium against a real server', () => {
   }, 150_000);
 
   afterAll(async () => {
+    releaseHeld();
+    await origin?.close();
     await browser?.close();
     await service?.stop();
     if (service) await removeDataDir(service.dataDir);
@@ -340,11 +358,90 @@ describe('web page in a real Chromium against a real server', () => {
     }
   });
 
+  it('uploads from a link: the server fetches it and the card follows it; refusals are said at the field', async () => {
+    await page.goto(service.url);
+    const field = page.getByRole('textbox', { name: 'Or upload from a link' });
+    expect(await field.getAttribute('type')).toBe('url');
+
+    // Accepted: a card named after the link's file (decoded), no local preview, "Fetching…" while the server fetches.
+    const good = `${origin.origin}/held/harbour%20view.jpg`;
+    await field.fill(good);
+    await field.press('Enter');
+    const fetching = card(page, 'harbour view.jpg');
+    await fetching.getByText('Fetching…').waitFor({ timeout: FINAL_MS });
+    expect(await fetching.locator('.upload-meta').innerText()).toBe(`From ${new URL(origin.origin).host}`);
+    expect(await fetching.locator('.upload-preview img').count()).toBe(0);
+    // The field is emptied for the next link and keeps the focus.
+    expect(await field.inputValue()).toBe('');
+    expect((await page.evaluate(inPage.focused)).id).toBe('link-input');
+
+    // Accepted at once, failed by the fetch: the image host answers 404.
+    await field.fill(`${origin.origin}/missing.jpg`);
+    await page.getByRole('button', { name: 'Fetch' }).click();
+    await cardState(page, 'missing.jpg', 'failed');
+    const missing = card(page, 'missing.jpg');
+    expect(await missing.locator('.reason > span').innerText()).toContain(
+      'The site at that link answered that the file is not there or may not be fetched.',
+    );
+    expect(await missing.locator('.reason .code').innerText()).toBe('TS_FETCH_UPSTREAM_CLIENT_ERROR');
+
+    releaseHeld();
+    await cardState(page, 'harbour view.jpg', 'done');
+    await waitForImages(page, '.upload-card[data-state="done"] .variant-strip', 3);
+    expect(await card(page, 'harbour view.jpg').locator('.variant-caption').allInnerTexts()).toEqual([
+      'small\n150 × 100',
+      'medium\n400 × 267',
+      'large\n800 × 533',
+    ]);
+    // Once there are thumbnails, the card shows one where a file shows its local preview.
+    await waitForImages(page, '.upload-card[data-state="done"] .upload-preview', 1);
+    expect(await card(page, 'harbour view.jpg').locator('.upload-meta').innerText()).toMatch(
+      /^From 127\.0\.0\.1:\d+ · [\d.]+ KB · JPEG 900 × 600$/,
+    );
+    await page.waitForFunction(inPage.announcedIncludes, 'harbour view.jpg: done', { timeout: 5000 });
+    expect((await page.evaluate(inPage.announced)).join(' | ')).toContain(
+      'missing.jpg: failed. The site at that link answered',
+    );
+
+    // Refused at once: said next to the field, which keeps the text to be corrected; no card is made.
+    const refusals = [
+      ['photo.jpg', 'Enter the full link to an image, starting with https://.', null],
+      ['ftp://x/y.jpg', 'Only http:// and https:// links', 'TS_FETCH_FORBIDDEN_URL'],
+      ['http://10.1.2.3/a.jpg', 'That link points to a private or local network', 'TS_FETCH_BLOCKED_ADDRESS'],
+      ['https://user:pw@example.com/a.jpg', 'Only http:// and https:// links', 'TS_FETCH_FORBIDDEN_URL'],
+    ] as const;
+    for (const [link, words, code] of refusals) {
+      await field.fill(link);
+      expect(await field.getAttribute('aria-invalid')).toBeNull();
+      await field.press('Enter');
+      await page.waitForFunction(inPage.textIncludes, ['#link-message', words] as const, { timeout: 10_000 });
+      expect(await page.locator('#link-message .code').allInnerTexts()).toEqual(code ? [code] : []);
+      expect(await field.inputValue()).toBe(link);
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect((await page.evaluate(inPage.focused)).id).toBe('link-input');
+    }
+    await page.waitForFunction(inPage.announcedIncludes, 'Link not accepted. Only http:// and https://', {
+      timeout: 5000,
+    });
+    expect(await page.locator('.upload-card').count()).toBe(2);
+    expect(await page.locator('#uploads-count').innerText()).toBe('2 of 2 finished');
+    await shot(page, 'desktop-link.png');
+
+    // The detail view names the fetched file and where it came from.
+    await card(page, 'harbour view.jpg').getByRole('link', { name: 'Details' }).click();
+    await page.getByRole('heading', { level: 1, name: 'harbour view.jpg' }).waitFor();
+    expect((await page.evaluate(inPage.facts))['Fetched from']).toBe(good);
+  });
+
   it('has sufficient contrast in light and dark', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.goto(service.url);
       await page.setInputFiles('#file-input', [join(files, 'photo.jpg'), join(files, 'not-an-image.jpg')]);
+      // A refused link, so its message next to the field is measured too.
+      await page.locator('#link-input').fill('ftp://x/y.jpg');
+      await page.locator('#link-input').press('Enter');
+      await page.locator('#link-message .reason').waitFor();
       await cardState(page, 'photo.jpg', 'done');
       await cardState(page, 'not-an-image.jpg', 'rejected');
       const ratios = await page.evaluate(inPage.contrastRatios, TEXT_SELECTORS);

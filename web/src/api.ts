@@ -88,8 +88,10 @@ export class Api {
     }
   }
 
-  async #json<T>(path: string, init?: RequestInit): Promise<T> {
-    const response = await this.fetch(path, { ...init, headers: { accept: 'application/json' } });
+  async #json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const headers = new Headers(init.headers);
+    headers.set('accept', 'application/json');
+    const response = await this.fetch(path, { ...init, headers });
     if (!response.ok) throw await problemOf(response);
     return (await response.json()) as T;
   }
@@ -126,6 +128,15 @@ export class Api {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
     return this.fetch('v1/events', { signal, headers, cache: 'no-store' });
+  }
+
+  /** Asks the server to fetch an image from a link (upload by URL); it answers at once, before the fetch. */
+  uploadUrl(url: string): Promise<ImageJson> {
+    return this.#json<ImageJson>('v1/images', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url }),
+    });
   }
 
   /** Uploads one file with XMLHttpRequest, which (unlike fetch) reports upload progress. */

@@ -71,6 +71,7 @@ export const ICONS = {
   back: ['M15 6l-6 6 6 6'],
   key: ['M14 10a4 4 0 1 0-3 3.9L13 16h2v2h2v2h3v-3l-6.1-6.1A4 4 0 0 0 14 10z', 'M8.5 9.5h.01'],
   close: ['M6 6l12 12', 'M18 6L6 18'],
+  link: ['M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1', 'M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1'],
 } as const satisfies Record<string, readonly string[]>;
 
 let pending: string[] = [];

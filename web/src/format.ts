@@ -41,8 +41,20 @@ export const STATUS_LABELS: Record<ImageStatus, string> = {
   failed: 'Failed',
 };
 
-/** What people call the image: its file name, else its id (an upload by URL gets its name once fetched). */
-export const displayName = (image: ImageJson): string => image.original?.filename ?? image.id;
+/** What people call a link before its file arrives: its last path segment (decoded), else its host. */
+export function linkName(url: string): string {
+  const { host, pathname } = new URL(url);
+  const last = pathname.slice(pathname.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(last) || host;
+  } catch {
+    return last; // a stray "%" that decodes to nothing: shown as typed
+  }
+}
+
+/** What people call the image: its file name, else its link's (an upload by URL not fetched yet), else its id. */
+export const displayName = (image: ImageJson): string =>
+  image.original?.filename ?? (image.sourceUrl ? linkName(image.sourceUrl) : image.id);
 
 const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif', gif: 'gif' };
 

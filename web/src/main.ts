@@ -4,6 +4,7 @@ import { KeyKeeper } from './auth.js';
 import { Detail } from './detail.js';
 import { announce, byId } from './dom.js';
 import { Gallery } from './gallery.js';
+import { linkForm } from './link-form.js';
 import { type LiveMode, LiveUpdates } from './live.js';
 import { ImageStore } from './store.js';
 import { Thumbnails } from './thumbs.js';
@@ -39,6 +40,8 @@ input.addEventListener('change', () => {
   if (input.files) uploads.add([...input.files]);
   input.value = '';
 });
+
+linkForm(uploads);
 
 const dropzone = byId('dropzone');
 let dragDepth = 0;

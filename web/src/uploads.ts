@@ -2,19 +2,23 @@ import { type Api, ApiError } from './api.js';
 import { KeyRefused } from './auth.js';
 import { type BadgeState, badge } from './badge.js';
 import { announce, byId, h, ICONS, icon, replaceChildren } from './dom.js';
-import { formatBytes, formatDimensions } from './format.js';
+import { formatBytes, formatDimensions, linkName } from './format.js';
 import type { LiveUpdates } from './live.js';
 import type { ImageStore } from './store.js';
-import type { Thumbnails } from './thumbs.js';
+import { atLeast, type Thumbnails } from './thumbs.js';
 import type { ImageJson } from './types.js';
 
 type Phase = 'waiting' | 'uploading' | 'sent' | 'rejected' | 'error';
 
 interface Upload {
   readonly key: number;
-  readonly file: File;
+  /** The file's name, or the link's (its last path segment, else its host). */
+  readonly name: string;
+  /** The file to send; `null` for a link, which the server fetches itself. */
+  readonly file: File | null;
   readonly element: HTMLLIElement;
-  readonly previewUrl: string;
+  /** The file's local preview; a link has none and shows its thumbnail once there is one. */
+  readonly previewUrl: string | null;
   phase: Phase;
   loaded: number;
   imageId: string | null;
@@ -22,11 +26,24 @@ interface Upload {
   progress: { bar: HTMLElement; track: HTMLElement; text: HTMLElement } | null;
 }
 
+type FileUpload = Upload & { readonly file: File };
+
 const CONCURRENCY = 3;
+
+/** What a queued or processing card says; an upload by URL has no original until the worker has fetched it. */
+const PENDING_WORDS = {
+  queued: { stored: 'Uploaded. Waiting for a worker…', fetching: 'Link received. Waiting for a worker…' },
+  processing: { stored: 'Making thumbnails…', fetching: 'Fetching…' },
+} as const;
+
+/** A failed upload as an ApiError: a refused key is a 401, anything unexpected an unreachable server. */
+const apiErrorOf = (error: unknown): ApiError =>
+  error instanceof ApiError ? error : error instanceof KeyRefused ? new ApiError(401) : new ApiError(0);
 
 /**
  * The upload list: every chosen or dropped file becomes a card that shows its upload progress, then the image's
  * live status, then its thumbnails (or, when it fails, why, in plain words). At most three uploads run at once.
+ * A link the server accepted gets the same card from its live status on.
  */
 export class Uploads {
   readonly #api: Api;
@@ -75,18 +92,7 @@ export class Uploads {
     // A batch keeps the order it was chosen in; a newer batch goes above older ones.
     const batch = document.createDocumentFragment();
     for (const file of files) {
-      const item: Upload = {
-        key: this.#nextKey++,
-        file,
-        element: h('li', { class: 'upload-card' }),
-        previewUrl: URL.createObjectURL(file),
-        phase: 'waiting',
-        loaded: 0,
-        imageId: null,
-        error: null,
-        progress: null,
-      };
-      this.#items.push(item);
+      const item = this.#item(file.name, file);
       batch.append(item.element);
       this.#render(item);
       added++;
@@ -98,9 +104,56 @@ export class Uploads {
     this.#pump();
   }
 
+  /**
+   * Asks the server to fetch an image from a link; its card appears once the server takes it. A link refused at
+   * once (not http(s), a private address…) makes no card: the ApiError thrown is said next to the link field,
+   * where it can be corrected.
+   */
+  async addLink(url: string): Promise<void> {
+    let image: ImageJson;
+    try {
+      image = await this.#api.uploadUrl(url);
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+    const item = this.#item(linkName(url), null);
+    this.#list.prepend(item.element);
+    this.#section.hidden = false;
+    announce(`${item.name}: link added to the upload list.`);
+    this.#accept(item, image);
+    this.#updateCount();
+  }
+
+  #item(name: string, file: File | null): Upload {
+    const item: Upload = {
+      key: this.#nextKey++,
+      name,
+      file,
+      element: h('li', { class: 'upload-card' }),
+      previewUrl: file && URL.createObjectURL(file),
+      phase: 'waiting',
+      loaded: 0,
+      imageId: null,
+      error: null,
+      progress: null,
+    };
+    this.#items.push(item);
+    return item;
+  }
+
+  /** The server took the upload: from here on the card follows the image. */
+  #accept(item: Upload, image: ImageJson): void {
+    item.phase = 'sent';
+    item.imageId = image.id;
+    this.#store.set(image);
+    this.#live.watch(this.#store.get(image.id) ?? image);
+    this.#onAccepted(image);
+    this.#render(item);
+  }
+
   #pump(): void {
     while (this.#running < CONCURRENCY) {
-      const next = this.#items.find((item) => item.phase === 'waiting');
+      const next = this.#items.find((item): item is FileUpload => item.phase === 'waiting' && item.file !== null);
       if (!next) break;
       this.#running++;
       void this.#upload(next).finally(() => {
@@ -111,7 +164,7 @@ export class Uploads {
     this.#updateCount();
   }
 
-  async #upload(item: Upload): Promise<void> {
+  async #upload(item: FileUpload): Promise<void> {
     item.phase = 'uploading';
     item.loaded = 0;
     item.error = null;
@@ -121,19 +174,13 @@ export class Uploads {
         item.loaded = loaded;
         this.#showProgress(item, loaded, total);
       });
-      item.phase = 'sent';
-      item.imageId = image.id;
-      this.#store.set(image);
-      this.#live.watch(this.#store.get(image.id) ?? image);
-      this.#onAccepted(image);
-      this.#render(item);
+      this.#accept(item, image);
     } catch (error) {
-      const apiError =
-        error instanceof ApiError ? error : error instanceof KeyRefused ? new ApiError(401) : new ApiError(0);
+      const apiError = apiErrorOf(error);
       item.error = apiError;
       // A 4xx is about the file (not an image, too large): sending it again cannot help. Anything else can.
       item.phase = apiError.status >= 400 && apiError.status < 500 && apiError.status !== 401 ? 'rejected' : 'error';
-      announce(`${item.file.name}: ${item.phase === 'rejected' ? 'rejected' : 'not sent'}. ${apiError.plain}`);
+      announce(`${item.name}: ${item.phase === 'rejected' ? 'rejected' : 'not sent'}. ${apiError.plain}`);
       this.#render(item);
     }
     this.#updateCount();
@@ -149,10 +196,12 @@ export class Uploads {
   }
 
   #announceStatus(item: Upload, image: ImageJson): void {
-    const name = item.file.name;
+    const name = item.name;
     if (image.status === 'done') announce(`${name}: done, ${image.variants.length} thumbnails ready.`);
     else if (image.status === 'failed') announce(`${name}: failed. ${this.#reason(image)}`);
-    else if (image.status === 'processing') announce(`${name}: making thumbnails.`);
+    else if (image.status === 'processing') {
+      announce(`${name}: ${image.original ? 'making thumbnails' : 'fetching the link'}.`);
+    }
   }
 
   #reason(image: ImageJson): string {
@@ -167,15 +216,11 @@ export class Uploads {
     item.element.dataset.state = state;
     item.progress = null;
 
-    const preview = h('span', { class: 'upload-preview' });
-    const localImage = h('img', { alt: '', src: item.previewUrl, decoding: 'async' });
-    localImage.addEventListener('error', () => {
-      localImage.remove();
-      preview.append(icon(ICONS.image));
-    });
-    preview.append(localImage);
-
-    const meta = [formatBytes(item.file.size)];
+    // A link's bytes are known once fetched; where it came from is known at once.
+    const meta: string[] = [];
+    if (image?.sourceUrl) meta.push(`From ${new URL(image.sourceUrl).host}`);
+    const bytes = item.file?.size ?? image?.original?.bytes;
+    if (bytes !== undefined) meta.push(formatBytes(bytes));
     if (image?.original) {
       const { format, width, height } = image.original;
       meta.push(`${format.toUpperCase()} ${formatDimensions(width, height)}`);
@@ -184,12 +229,7 @@ export class Uploads {
     const body = h(
       'div',
       { class: 'upload-main' },
-      h(
-        'div',
-        { class: 'upload-top' },
-        h('span', { class: 'upload-name', title: item.file.name }, item.file.name),
-        badge(state),
-      ),
+      h('div', { class: 'upload-top' }, h('span', { class: 'upload-name', title: item.name }, item.name), badge(state)),
       h('div', { class: 'upload-meta' }, meta.join(' · ')),
     );
 
@@ -200,7 +240,7 @@ export class Uploads {
         {
           class: 'progress',
           role: 'progressbar',
-          'aria-label': `Upload of ${item.file.name}`,
+          'aria-label': `Upload of ${item.name}`,
           'aria-valuemin': 0,
           'aria-valuemax': 100,
           'aria-valuenow': 0,
@@ -214,14 +254,14 @@ export class Uploads {
       );
       item.progress = { bar, track, text };
       body.append(h('div', { class: 'progress-row' }, track, text));
-      if (state === 'uploading') this.#showProgress(item, item.loaded, item.file.size);
+      if (state === 'uploading') this.#showProgress(item, item.loaded, item.file?.size ?? 0);
     } else if (state === 'queued' || state === 'processing') {
       body.append(
         h(
           'p',
           { class: 'upload-status' },
           h('span', { class: 'spinner', 'aria-hidden': 'true' }),
-          state === 'queued' ? 'Uploaded. Waiting for a worker…' : 'Making thumbnails…',
+          PENDING_WORDS[state][image?.original === null ? 'fetching' : 'stored'],
         ),
       );
     } else if (state === 'done' && image) {
@@ -277,7 +317,26 @@ export class Uploads {
       );
     }
     if (actions.childElementCount > 0) body.append(actions);
-    replaceChildren(item.element, preview, body);
+    replaceChildren(item.element, this.#preview(item, image), body);
+  }
+
+  /** The file as chosen; a link has nothing to show until its thumbnails exist, then shows the smallest fitting one. */
+  #preview(item: Upload, image: ImageJson | undefined): HTMLElement {
+    const preview = h('span', { class: 'upload-preview' });
+    const fallback = () => preview.replaceChildren(icon(item.file ? ICONS.image : ICONS.link));
+    const variant = image?.status === 'done' ? atLeast(image, 64) : undefined;
+    const source = item.previewUrl ?? (image && variant ? this.#thumbs.url(image, variant) : null);
+    if (source === null) {
+      fallback();
+      return preview;
+    }
+    const img = h('img', { alt: '', decoding: 'async' });
+    img.addEventListener('error', fallback);
+    Promise.resolve(source).then((src) => {
+      img.src = src;
+    }, fallback);
+    preview.append(img);
+    return preview;
   }
 
   #strip(image: ImageJson): HTMLElement {
@@ -314,9 +373,9 @@ export class Uploads {
       const image = await this.#api.retryImage(item.imageId);
       this.#store.set(image);
       this.#live.watch(image);
-      announce(`${item.file.name}: queued again.`);
+      announce(`${item.name}: queued again.`);
     } catch (error) {
-      announce(`${item.file.name}: could not retry. ${error instanceof ApiError ? error.plain : ''}`);
+      announce(`${item.name}: could not retry. ${error instanceof ApiError ? error.plain : ''}`);
     }
   }
 
@@ -324,7 +383,7 @@ export class Uploads {
     const index = this.#items.indexOf(item);
     if (index >= 0) this.#items.splice(index, 1);
     item.element.remove();
-    URL.revokeObjectURL(item.previewUrl);
+    if (item.previewUrl) URL.revokeObjectURL(item.previewUrl);
     this.#updateCount();
   }
 
