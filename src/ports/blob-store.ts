@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 
-export type BlobSource = { path: string } | { stream: Readable } | { buffer: Buffer };
+/**
+ * What a put stores. A `path` is copied: later changes to the file do not reach the blob. With `frozen`, the caller
+ * promises never to write to the file again (it may still delete it), so a store that keeps files may link it
+ * instead of copying it.
+ */
+export type BlobSource = { path: string; frozen?: boolean } | { stream: Readable } | { buffer: Buffer };
 
 export interface BlobInfo {
   bytes: number;

@@ -41,6 +41,7 @@ export class ContentBlobs {
   /**
    * Takes a reference on the tenant's content with these bytes, storing the original unless it is already stored:
    * the first upload of some bytes puts them, later ones reuse them. On failure the reference is dropped again.
+   * `file` is the upload's spool file, which nobody writes to again: a local store links it rather than copying it.
    */
   async acquire(tenant: string, sha256: string, file: { path: string }): Promise<ContentRef> {
     const now = this.#now();
@@ -50,7 +51,8 @@ export class ContentBlobs {
     try {
       // A concurrent first upload may still be writing it: then both write the same bytes (puts are atomic).
       if (created || (await this.#deps.blobs.stat(content.originalKey)) === undefined) {
-        await this.#deps.blobs.put(content.originalKey, file, { contentType: 'application/octet-stream' });
+        const source = { path: file.path, frozen: true };
+        await this.#deps.blobs.put(content.originalKey, source, { contentType: 'application/octet-stream' });
       }
     } catch (error) {
       await this.release(content).catch((releaseError: unknown) => {

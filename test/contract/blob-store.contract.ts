@@ -85,6 +85,21 @@ export function describeBlobStoreContract(name: string, makeStore: () => Promise
         expect(await sha256Of(await store.get('originals/img_path'))).toBe(sha256(bytes));
       });
 
+      it('takes a frozen file path whose file the caller then deletes (a spool file), byte for byte', async () => {
+        const bytes = randomBytes(300_000);
+        const file = path.join(scratch, 'spool.bin');
+        await writeFile(file, bytes);
+        const info = await store.put(
+          'originals/img_frozen',
+          { path: file, frozen: true },
+          { contentType: 'image/png' },
+        );
+        expect(info).toEqual({ bytes: 300_000, contentType: expectedType('image/png') });
+        await rm(file);
+        expect(await store.stat('originals/img_frozen')).toEqual(info);
+        expect(await sha256Of(await store.get('originals/img_frozen'))).toBe(sha256(bytes));
+      });
+
       it('round-trips a file path larger than one 8 MB multipart part', async () => {
         const bytes = randomBytes(9 * MiB + 17);
         const file = path.join(scratch, 'large.bin');

@@ -4,6 +4,7 @@ import {
   access,
   copyFile,
   type FileHandle,
+  link,
   mkdir,
   open,
   opendir,
@@ -248,8 +249,7 @@ export class FsBlobStore implements BlobStore {
 async function writeTemp(temp: string, source: BlobSource): Promise<number> {
   if ('path' in source) {
     try {
-      // FICLONE makes a copy-on-write clone where the filesystem can (btrfs, xfs), a plain copy elsewhere.
-      await copyFile(source.path, temp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+      await (source.frozen ? linkOrCopy(source.path, temp) : copy(source.path, temp));
     } catch (error) {
       // ENOENT names the source even when the temp directory is what is missing, so look at the source itself.
       if (isMissing(error) && !(await exists(source.path))) {
@@ -273,6 +273,28 @@ async function writeTemp(temp: string, source: BlobSource): Promise<number> {
   const sink = createWriteStream(temp, { flags: 'wx', flush: true });
   await pipeSource(source.stream, sink);
   return sink.bytesWritten;
+}
+
+function copy(from: string, to: string): Promise<void> {
+  // FICLONE makes a copy-on-write clone where the filesystem can (btrfs, xfs), a plain copy elsewhere.
+  return copyFile(from, to, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+}
+
+/**
+ * A file that is never written again (an upload's spool file) becomes the blob through a hard link: no copy of the
+ * bytes, no second copy in the page cache to write back. The caller deleting its own name later leaves the blob's.
+ * Copies when the file is on another filesystem or the filesystem has no hard links.
+ */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') {
+      throw error;
+    }
+    await copy(from, to);
+  }
 }
 
 /** Marks a failure that started in the caller's stream, so put rethrows the caller's own error unchanged. */
