@@ -4,21 +4,25 @@
  *   3. latency from upload to done at low load (one image at a time), p50 and p95 per format;
  *   4. peak RSS of the service during (2), and while 50 concurrent 20 MB uploads stream in;
  *   5. the embedded queue alone: no-op jobs per second.
- * `npx tsx bench/service.ts [--corpus DIR] [--concurrency N] [--out FILE]`. Runs the built service (`dist/`, as
- * `npm start` does); run `npm run build` first after changing the sources.
+ * `npx tsx bench/service.ts [--corpus DIR] [--concurrency N] [--out FILE] [--steps throughput,latency,large,queue]
+ * [--cpu-prof DIR] [--env NAME=VALUE ...]`. Runs the built service (`dist/`, as `npm start` does); run
+ * `npm run build` first after changing the sources. `--cpu-prof` writes a V8 CPU profile of each service process into DIR (see README.md for reading it);
+ * `--env` adds to the service's environment, to compare settings (e.g. `--env WORKER_CONCURRENCY=3`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { openSqliteDatabase } from '../src/adapters/sqlite/sqlite-database.js';
 import { createSqliteJobQueue } from '../src/adapters/sqlite/sqlite-job-queue.js';
+import type { ImageJson } from '../src/client/api-client.js';
 import { createRetryPolicy } from '../src/domain/backoff.js';
-import { type ImageJson, upload } from '../test/support/http.js';
 import { type ServiceProcess, startService } from '../test/support/service-process.js';
 import { loadCorpus } from './lib/corpus-manifest.js';
+import { LeanClient } from './lib/lean-client.js';
+import { machineBusyMs } from './lib/machine-load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -27,8 +31,12 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: String(availableParallelism() * 2) },
     out: { type: 'string', default: join(ROOT, 'bench/results/service.json') },
     'latency-per-format': { type: 'string', default: '6' },
+    steps: { type: 'string', default: 'throughput,latency,large,queue' },
+    'cpu-prof': { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
+const steps = new Set(args.steps!.split(','));
 const DEADLINE_MS = 15 * 60_000;
 const started = Date.now();
 const withinBudget = () => Date.now() - started < DEADLINE_MS;
@@ -57,20 +65,20 @@ function sampleRss(pid: number) {
   };
 }
 
-async function uploadAccepted(url: string, bytes: Uint8Array, name: string): Promise<string> {
+async function uploadAccepted(client: LeanClient, bytes: Uint8Array, name: string): Promise<string> {
   for (let attempt = 0; ; attempt += 1) {
-    const response = await upload(url, bytes, { filename: name });
-    if (response.status === 202) return ((await response.json()) as ImageJson).id;
+    const response = await client.upload(bytes, name);
+    if (response.status === 202) return (response.body as ImageJson).id;
     if (attempt >= 5 || (response.status !== 503 && response.status !== 429)) {
-      throw new Error(`upload of ${name} answered ${response.status}: ${await response.text()}`);
+      throw new Error(`upload of ${name} answered ${response.status}: ${JSON.stringify(response.body)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-async function waitDone(url: string, id: string): Promise<ImageJson> {
+async function waitDone(client: LeanClient, id: string): Promise<ImageJson> {
   while (withinBudget()) {
-    const image = (await (await fetch(`${url}/v1/images/${id}?wait=20`)).json()) as ImageJson;
+    const image = (await client.get(`/v1/images/${id}?wait=20`)).body as ImageJson;
     if (image.status === 'done') return image;
     if (image.status === 'failed') throw new Error(`${id} failed: ${image.error?.code} ${image.error?.message}`);
   }
@@ -79,10 +87,71 @@ async function waitDone(url: string, id: string): Promise<ImageJson> {
 
 async function start(): Promise<ServiceProcess> {
   // As `npm start` runs it: built code, glibc limited to 2 malloc arenas.
+  // node refuses --cpu-prof in NODE_OPTIONS, so a preloaded module profiles the service (bench/lib/cpu-profile.mjs).
+  const profile: Record<string, string> = args['cpu-prof']
+    ? {
+        NODE_OPTIONS: `--import ${join(ROOT, 'bench/lib/cpu-profile.mjs')}`,
+        THUMBSMITH_CPU_PROFILE_DIR: resolve(args['cpu-prof']),
+      }
+    : {};
   return startService({
     built: true,
-    env: { LOG_LEVEL: 'info', SWEEP_INTERVAL_MS: '0', GC_INTERVAL_MS: '0', MALLOC_ARENA_MAX: '2' },
+    env: {
+      LOG_LEVEL: 'info',
+      SWEEP_INTERVAL_MS: '0',
+      GC_INTERVAL_MS: '0',
+      MALLOC_ARENA_MAX: '2',
+      ...profile,
+      ...Object.fromEntries(
+        args.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+      ),
+    },
   });
+}
+
+/** CPU time (user + system) so far, in ms, of a process's main thread and of all its threads (libvips, libuv's pool). */
+function processCpuMs(pid: number): { main: number; all: number } {
+  // utime and stime are the 14th and 15th fields of the line; /proc counts 100 ticks per second.
+  const cpuOf = (statPath: string) => {
+    const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  return { main: cpuOf(`/proc/${pid}/task/${pid}/stat`), all: cpuOf(`/proc/${pid}/stat`) };
+}
+
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Images to warm the service up with, as the ceiling renders a few images untimed before its pass: the first image of
+ * each corpus kind, re-encoded at half size in its own format. The bytes differ from the corpus', so content dedup
+ * does not turn the timed uploads into reuses; the decoders and encoders are loaded and the JIT is warm.
+ */
+async function warmupImages(): Promise<{ name: string; bytes: Buffer }[]> {
+  const firstOfKind = new Map<string, (typeof files)[number]>();
+  for (const image of files) if (!firstOfKind.has(kindOf(image))) firstOfKind.set(kindOf(image), image);
+  return Promise.all(
+    [...firstOfKind.values()].map(async (image) => {
+      const format = image.format as 'jpeg' | 'png' | 'webp';
+      const half = sharp(image.path).resize(Math.round(image.width / 2));
+      return {
+        name: `warmup-${basename(image.file, extname(image.file))}.${format}`,
+        bytes: await half.toFormat(format).toBuffer(),
+      };
+    }),
+  );
+}
+
+/** Seconds spent so far in each job stage, summed over presets, from the service's own histogram. */
+async function stageSeconds(client: LeanClient): Promise<Map<string, number>> {
+  const { text } = await client.text('/metrics');
+  const seconds = new Map<string, number>();
+  for (const match of text.matchAll(/^thumbsmith_job_stage_duration_seconds_sum\{stage="(\w+)"[^}]*\} (\S+)$/gm)) {
+    seconds.set(match[1]!, (seconds.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return seconds;
 }
 
 async function stopAndClean(service: ServiceProcess) {
@@ -90,31 +159,66 @@ async function stopAndClean(service: ServiceProcess) {
   await rm(service.dataDir, { recursive: true, force: true });
 }
 
-// 2 and 4a: throughput and peak RSS, all images in flight at `concurrency` uploads at once.
+// 2 and 4a: throughput and peak RSS, all images in flight at `concurrency` uploads at once, after a warm-up.
 async function throughput() {
   const service = await start();
+  const client = new LeanClient(service.url);
+  const pid = service.child.pid!;
+  for (const warmup of await warmupImages()) {
+    await waitDone(client, await uploadAccepted(client, warmup.bytes, warmup.name));
+  }
+  // Read before the clock starts, as the ceiling's files are in the page cache: only sending them is timed.
   const bytes = await Promise.all(files.map((f) => readFile(f.path)));
-  const stopSampling = sampleRss(service.child.pid!);
+  const stages0 = await stageSeconds(client);
+  const stopSampling = sampleRss(pid);
+  const [busy0, service0, client0] = [machineBusyMs(), processCpuMs(pid), ownCpuMs()];
   const t0 = performance.now();
   let next = 0;
   const ids: string[] = [];
   const uploader = async () => {
     while (next < files.length) {
       const index = next++;
-      ids[index] = await uploadAccepted(service.url, bytes[index]!, files[index]!.file);
+      ids[index] = await uploadAccepted(client, bytes[index]!, files[index]!.file);
     }
   };
   await Promise.all(Array.from({ length: Number(args.concurrency) }, uploader));
-  await Promise.all(ids.map((id) => waitDone(service.url, id)));
-  const seconds = (performance.now() - t0) / 1000;
+  const uploadedMs = performance.now() - t0;
+  await Promise.all(ids.map((id) => waitDone(client, id)));
+  const wallMs = performance.now() - t0;
+  const service1 = processCpuMs(pid);
+  const [busy, serviceCpu, clientCpu] = [machineBusyMs() - busy0, service1.all - service0.all, ownCpuMs() - client0];
+  const mainThreadCpu = service1.main - service0.main;
   const peakRssMb = stopSampling();
+  const stages = await stageSeconds(client);
+  client.close();
   await stopAndClean(service);
-  return { images: files.length, seconds: round(seconds), imagesPerSecond: round(files.length / seconds), peakRssMb };
+  const perImage = (ms: number) => round(ms / files.length);
+  const stageMsPerImage = Object.fromEntries(
+    [...stages].map(([stage, seconds]) => [stage, perImage((seconds - (stages0.get(stage) ?? 0)) * 1000)]),
+  );
+  return {
+    images: files.length,
+    seconds: round(wallMs / 1000),
+    imagesPerSecond: round(files.length / (wallMs / 1000)),
+    uploadsSeconds: round(uploadedMs / 1000),
+    serviceCpuMsPerImage: perImage(serviceCpu),
+    /** The event loop's share of it: HTTP, JSON, SQLite, hashing, stream plumbing (libvips runs on other threads). */
+    serviceMainThreadCpuMsPerImage: perImage(mainThreadCpu),
+    clientCpuMsPerImage: perImage(clientCpu),
+    /** Share of the whole machine (all cores) that the service used while timed. */
+    serviceCoresUsed: round(serviceCpu / (wallMs * availableParallelism())),
+    /** Share of the machine other processes (not the service, not this client) used while timed: noise above ~0.1. */
+    otherCpuShare: round(Math.max(0, busy - serviceCpu - clientCpu) / (wallMs * availableParallelism())),
+    peakRssMb,
+    /** Wall time per image in each job stage (presets summed; they run in parallel), from the service's metrics. */
+    stageMsPerImage,
+  };
 }
 
 // 3: upload -> done latency at low load, per corpus kind.
 async function latency() {
   const service = await start();
+  const client = new LeanClient(service.url);
   const perKind = new Map<string, number[]>();
   const byKind = new Map<string, typeof files>();
   for (const image of files) byKind.set(kindOf(image), [...(byKind.get(kindOf(image)) ?? []), image]);
@@ -122,10 +226,11 @@ async function latency() {
     for (const image of images.slice(0, Number(args['latency-per-format']))) {
       const bytes = await readFile(image.path);
       const t0 = performance.now();
-      await waitDone(service.url, await uploadAccepted(service.url, bytes, image.file));
+      await waitDone(client, await uploadAccepted(client, bytes, image.file));
       perKind.set(kind, [...(perKind.get(kind) ?? []), performance.now() - t0]);
     }
   }
+  client.close();
   await stopAndClean(service);
   return Object.fromEntries(
     [...perKind].map(([kind, ms]) => [kind, { n: ms.length, p50Ms: percentile(ms, 50), p95Ms: percentile(ms, 95) }]),
@@ -147,15 +252,15 @@ async function concurrentLargeUploads() {
     .png({ compressionLevel: 0 })
     .toBuffer();
   const service = await start();
+  const client = new LeanClient(service.url);
   const baseline = Math.round(rssMb(service.child.pid!));
   const stopSampling = sampleRss(service.child.pid!);
   const t0 = performance.now();
-  const ids = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => uploadAccepted(service.url, large, `large-${i}.png`)),
-  );
+  const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => uploadAccepted(client, large, `large-${i}.png`)));
   const uploadSeconds = (performance.now() - t0) / 1000;
   const peakDuringUploadsMb = stopSampling();
-  await Promise.all(ids.map((id) => waitDone(service.url, id)));
+  await Promise.all(ids.map((id) => waitDone(client, id)));
+  client.close();
   await stopAndClean(service);
   return {
     uploads: 50,
@@ -209,13 +314,11 @@ function percentile(values: number[], p: number): number {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** The ceiling at the service's own settings (jobs = cores, glibc), measured by bench/ceiling.ts in this run. */
-function ceilingFigure(): { imagesPerSecond: number; config: unknown } | undefined {
+function ceilingFigure(): { imagesPerSecond: number; cpuMsPerImage?: number; config: unknown } | undefined {
   const path = join(ROOT, 'bench/results/ceiling.json');
   if (!existsSync(path)) return undefined;
-  const report = JSON.parse(readFileSync(path, 'utf8')) as {
-    recommended?: { imagesPerSecond: number; config: unknown };
-    ceiling?: { imagesPerSecond: number; config: unknown };
-  };
+  type Figure = { imagesPerSecond: number; cpuMsPerImage?: number; config: unknown };
+  const report = JSON.parse(readFileSync(path, 'utf8')) as { recommended?: Figure; ceiling?: Figure };
   return report.recommended ?? report.ceiling;
 }
 
@@ -223,25 +326,33 @@ const report = {
   createdAt: new Date().toISOString(),
   machine: { cores: availableParallelism(), node: process.version },
   corpus: { images: files.length, megapixels: manifest.totals.megapixels },
-  throughput: await throughput(),
-  latency: await latency(),
-  largeUploads: await concurrentLargeUploads(),
-  queue: await queueAlone(),
+  throughput: steps.has('throughput') ? await throughput() : undefined,
+  latency: steps.has('latency') ? await latency() : undefined,
+  largeUploads: steps.has('large') ? await concurrentLargeUploads() : undefined,
+  queue: steps.has('queue') ? await queueAlone() : undefined,
   ceiling: ceilingFigure(),
 };
-const ratio = report.ceiling ? round(report.throughput.imagesPerSecond / report.ceiling.imagesPerSecond) : undefined;
+const { throughput: measured, ceiling } = report;
+const ratio = ceiling && measured ? round(measured.imagesPerSecond / ceiling.imagesPerSecond) : undefined;
+const na = (value: number | undefined) => value ?? 'n/a';
 
 console.log('\nThumbsmith service benchmark (embedded default, built dist)');
 console.log(`corpus: ${files.length} images, ${manifest.totals.megapixels} MP; ${report.machine.cores} cores`);
 console.table({
-  'ceiling (in-process sharp)': { value: report.ceiling?.imagesPerSecond ?? 'n/a', unit: 'images/s', target: '' },
-  'service end to end': { value: report.throughput.imagesPerSecond, unit: 'images/s', target: '' },
-  'service / ceiling': { value: ratio ?? 'n/a', unit: 'ratio', target: '≥ 0.90' },
-  'peak RSS during throughput': { value: report.throughput.peakRssMb, unit: 'MB', target: '≤ 400' },
-  'peak RSS, 50 × 20 MB uploads': { value: report.largeUploads.peakDuringUploadsMb, unit: 'MB', target: '≤ 300' },
-  'queue alone (no-op)': { value: report.queue.endToEndPerSecond, unit: 'jobs/s', target: '≥ 1000' },
+  'ceiling (in-process sharp)': { value: na(ceiling?.imagesPerSecond), unit: 'images/s', target: '' },
+  'service end to end': { value: na(measured?.imagesPerSecond), unit: 'images/s', target: '' },
+  'service / ceiling': { value: na(ratio), unit: 'ratio', target: '≥ 0.90' },
+  'ceiling CPU': { value: na(ceiling?.cpuMsPerImage), unit: 'ms/image', target: '' },
+  'service CPU': { value: na(measured?.serviceCpuMsPerImage), unit: 'ms/image', target: '' },
+  'service CPU, main thread': { value: na(measured?.serviceMainThreadCpuMsPerImage), unit: 'ms/image', target: '' },
+  'client CPU (this process)': { value: na(measured?.clientCpuMsPerImage), unit: 'ms/image', target: '' },
+  'other processes during throughput': { value: na(measured?.otherCpuShare), unit: 'machine share', target: '< 0.1' },
+  'peak RSS during throughput': { value: na(measured?.peakRssMb), unit: 'MB', target: '≤ 400' },
+  'peak RSS, 50 × 20 MB uploads': { value: na(report.largeUploads?.peakDuringUploadsMb), unit: 'MB', target: '≤ 300' },
+  'queue alone (no-op)': { value: na(report.queue?.endToEndPerSecond), unit: 'jobs/s', target: '≥ 1000' },
 });
-console.table(report.latency);
+if (measured) console.table({ 'wall ms per image (presets summed)': measured.stageMsPerImage });
+if (report.latency) console.table(report.latency);
 await mkdir(join(ROOT, 'bench/results'), { recursive: true });
 await writeFile(args.out!, `${JSON.stringify({ ...report, ratio }, null, 2)}\n`);
 console.log(`report written to ${args.out}`);
