@@ -38,6 +38,9 @@ async function openPostgresStores() {
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+  // The drop below terminates any connection still closing; that is expected here, not an uncaught error.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = createPostgresKysely(pool);
   const keys = await openKyselyKeyStore(db, { ownsDb: true });
   return {
