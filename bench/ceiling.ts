@@ -1,20 +1,3 @@
-/**
- * The ceiling: the best in-process sharp throughput for the default presets on the corpus, to judge the service by.
- *
- *   npx tsx bench/corpus.ts && npx tsx bench/ceiling.ts   # full run: about 5-6 minutes on 2 idle cores
- *   npx tsx bench/ceiling.ts --quick                      # one round, no memory soak: about 2 minutes
- *   npx tsx bench/ceiling.ts --corpus DIR --rounds 3 --strategies raw-parallel,clone --budget 30 --out FILE
- *
- * Each configuration runs in a child process of its own (bench/lib/ceiling-run.ts) so that its peak RSS, allocator
- * (LD_PRELOAD) and libvips thread pool are its alone. Configurations are interleaved round by round; each run waits
- * for a quiet machine and is repeated when other processes took a noticeable share of the CPU during it.
- *
- * Phase 1 compares the strategies at sharp's glibc default (1 libvips thread) with one job per core; phase 2 sweeps
- * libvips threads × jobs × allocator for the cheapest strategy (CPU per image); phase 3 prices the JPEG encoder and re-runs the naive
- * strategy at the recommended settings; phase 4 soaks each allocator for several passes to compare memory.
- * Prints tables and writes bench/results/ceiling.json.
- */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -22,30 +5,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { DEFAULT_PRESETS } from '../src/domain/preset.js';
-import type { RunResult, RunSpec } from './lib/ceiling-run.js';
-import { type CorpusManifest, corpusKind, loadCorpus } from './lib/corpus-manifest.js';
+import type { RunResult } from './lib/ceiling-run.js';
+import { PRESETS, runCeiling, SERVICE_ENCODER } from './lib/ceiling-spawn.js';
+import { type CorpusManifest, loadCorpus } from './lib/corpus-manifest.js';
 import { waitForQuiet } from './lib/machine-load.js';
-import {
-  type EncoderSettings,
-  type PresetBox,
-  RENDER_STRATEGIES,
-  STRATEGY_NAMES,
-  type StrategyName,
-} from './lib/render-strategies.js';
+import { type EncoderSettings, RENDER_STRATEGIES, STRATEGY_NAMES, type StrategyName } from './lib/render-strategies.js';
 import { type StrategyCheck, verifyStrategies } from './lib/verify-outputs.js';
 
 const ALLOCATORS = ['glibc', 'glibc-arena2', 'jemalloc'] as const;
 type Allocator = (typeof ALLOCATORS)[number];
 
-/**
- * The service's encoder defaults (src/imaging/encoders.ts): mozjpeg (trellis quantisation, overshoot deringing,
- * optimised progressive scans) at q80 with 4:2:0 chroma, and WebP q80 effort 4. The same for every strategy.
- */
-const SERVICE_ENCODER: EncoderSettings = {
-  jpeg: { quality: 80, mozjpeg: true, chromaSubsampling: '4:2:0' },
-  webp: { quality: 80, effort: 4 },
-};
 /** Plain libjpeg-turbo-style baseline JPEG (sharp's own defaults), to price mozjpeg. */
 const PLAIN_ENCODER: EncoderSettings = {
   jpeg: { quality: 80, chromaSubsampling: '4:2:0' },
@@ -100,9 +69,7 @@ const corpusDir = resolve(args.corpus ?? join(benchDir, 'corpus'));
 const outFile = resolve(args.out ?? join(benchDir, 'results', 'ceiling.json'));
 const rounds = positive('rounds', args.rounds ?? (args.quick ? '1' : '2'));
 const cores = availableParallelism();
-const runner = join(benchDir, 'lib', 'ceiling-run.ts');
 const jemallocPath = findJemalloc();
-const RUN_TIMEOUT_MS = 5 * 60_000;
 /** A run during which other processes used more than this share of all cores is repeated (at most MAX_RETRIES). */
 const MAX_OTHER_SHARE = 0.15;
 const MAX_RETRIES = 2;
@@ -128,8 +95,6 @@ const DEFAULT_SETTINGS: RunConfig = {
   encoder: 'service',
   passes: 1,
 };
-
-const PRESETS: PresetBox[] = DEFAULT_PRESETS.map(({ name, width, height }) => ({ name, width, height }));
 
 await main();
 
@@ -335,40 +300,21 @@ function median(values: readonly number[]): number {
 }
 
 function runOne(corpus: CorpusManifest, config: RunConfig): RunResult {
-  const spec: RunSpec = {
-    corpusDir,
-    images: corpus.images.map((image) => ({
-      file: image.file,
-      transparent: image.transparent,
-      kind: corpusKind(image),
-    })),
-    strategy: config.strategy,
-    sharpConcurrency: config.sharpConcurrency,
-    jobs: config.jobs,
-    passes: config.passes,
-    warmup: Math.min(4, corpus.images.length),
-    presets: PRESETS,
-    encoder: ENCODERS[config.encoder],
-    deadlineMs: RUN_TIMEOUT_MS - 10_000,
-  };
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.LD_PRELOAD;
-  delete env.MALLOC_ARENA_MAX;
-  if (config.allocator === 'jemalloc' && jemallocPath) env.LD_PRELOAD = jemallocPath;
-  if (config.allocator === 'glibc-arena2') env.MALLOC_ARENA_MAX = '2';
-  // tsx's loader flags travel in execArgv, so the child runs the .ts file the same way this process does.
-  const child = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', runner], {
-    input: JSON.stringify(spec),
-    env,
-    encoding: 'utf8',
-    timeout: RUN_TIMEOUT_MS,
-    maxBuffer: 16 << 20,
-  });
-  const line = child.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
-  if (child.status !== 0 || !line) {
-    throw new Error(`run ${describe(config)} failed (${child.status ?? child.signal}): ${child.stderr?.slice(-2000)}`);
+  const allocatorEnv: Record<string, string> = {};
+  if (config.allocator === 'jemalloc' && jemallocPath) allocatorEnv.LD_PRELOAD = jemallocPath;
+  if (config.allocator === 'glibc-arena2') allocatorEnv.MALLOC_ARENA_MAX = '2';
+  try {
+    return runCeiling(corpusDir, corpus, {
+      strategy: config.strategy,
+      sharpConcurrency: config.sharpConcurrency,
+      jobs: config.jobs,
+      encoder: ENCODERS[config.encoder],
+      passes: config.passes,
+      allocatorEnv,
+    });
+  } catch (error) {
+    throw new Error(`run ${describe(config)} failed`, { cause: error });
   }
-  return JSON.parse(line.slice('RESULT '.length)) as RunResult;
 }
 
 function best(measured: readonly Measured[]): Measured {

@@ -1,5 +1,5 @@
 /**
- * The service end to end on the embedded default, against the ceiling measured earlier in the same `npm run bench`:
+ * The service end to end on the embedded default, against the ceiling measured in the same rounds:
  *   2. throughput: every corpus image uploaded over HTTP by this (separate) client process until every image is done;
  *   3. latency from upload to done at low load (one image at a time), p50 and p95 per format;
  *   4. peak RSS of the service during (2), and while 50 concurrent 20 MB uploads stream in;
@@ -20,9 +20,12 @@ import { createSqliteJobQueue } from '../src/adapters/sqlite/sqlite-job-queue.js
 import type { ImageJson } from '../src/client/api-client.js';
 import { createRetryPolicy } from '../src/domain/backoff.js';
 import { type ServiceProcess, startService } from '../test/support/service-process.js';
+import type { RunResult } from './lib/ceiling-run.js';
+import { runCeiling, SERVICE_ENCODER } from './lib/ceiling-spawn.js';
 import { loadCorpus } from './lib/corpus-manifest.js';
 import { LeanClient } from './lib/lean-client.js';
 import { machineBusyMs } from './lib/machine-load.js';
+import type { StrategyName } from './lib/render-strategies.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench/results/service.json') },
     'latency-per-format': { type: 'string', default: '6' },
     steps: { type: 'string', default: 'throughput,latency,large,queue' },
+    rounds: { type: 'string', default: '3' },
     'cpu-prof': { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
   },
@@ -159,8 +163,57 @@ async function stopAndClean(service: ServiceProcess) {
   await rm(service.dataDir, { recursive: true, force: true });
 }
 
-// 2 and 4a: throughput and peak RSS, all images in flight at `concurrency` uploads at once, after a warm-up.
+/**
+ * (1) against (2) in the same minutes: the host's speed drifts by ±10 % within minutes on this shared machine, so a
+ * ceiling measured earlier says little. Each round runs the ceiling (in its own process, at the service's settings:
+ * the strategy from results/ceiling.json when there is one, jobs = cores, 1 libvips thread, MALLOC_ARENA_MAX=2 as
+ * `npm start` sets) and the service, alternating which goes first (ABBA) so a drift in time favours neither; the
+ * ratio of each round's pair is the figure, and the median round is reported.
+ */
 async function throughput() {
+  const recommended = ceilingFigure()?.config as { strategy?: StrategyName } | undefined;
+  const ceilingRun = () =>
+    runCeiling(args.corpus!, manifest!, {
+      strategy: recommended?.strategy ?? 'raw-parallel',
+      sharpConcurrency: 1,
+      jobs: availableParallelism(),
+      encoder: SERVICE_ENCODER,
+      passes: 1,
+      allocatorEnv: { MALLOC_ARENA_MAX: '2' },
+    });
+  const rounds = [];
+  for (let round = 0; round < Number(args.rounds) && (round === 0 || withinBudget()); round++) {
+    let ceiling: RunResult;
+    let service: Awaited<ReturnType<typeof serviceThroughput>>;
+    if (round % 2 === 0) {
+      ceiling = ceilingRun();
+      service = await serviceThroughput();
+    } else {
+      service = await serviceThroughput();
+      ceiling = ceilingRun();
+    }
+    const ratio = round2(service.imagesPerSecond / ceiling.imagesPerSecond);
+    console.log(
+      `  round ${round + 1}: ceiling ${round2(ceiling.imagesPerSecond)} img/s (${round2(ceiling.cpuMsPerImage)} CPU ms), ` +
+        `service ${service.imagesPerSecond} img/s (${service.serviceCpuMsPerImage} CPU ms), ratio ${ratio}`,
+    );
+    rounds.push({
+      ceiling: {
+        imagesPerSecond: round2(ceiling.imagesPerSecond),
+        cpuMsPerImage: round2(ceiling.cpuMsPerImage),
+        peakRssMb: round2(ceiling.peakRssMb),
+        otherCpuShare: round2(ceiling.otherCpuShare),
+      },
+      service,
+      ratio,
+    });
+  }
+  const middle = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)]!;
+  return { rounds, median: middle, peakRssMb: Math.max(...rounds.map((r) => r.service.peakRssMb)) };
+}
+
+// 2 and 4a: throughput and peak RSS, all images in flight at `concurrency` uploads at once, after a warm-up.
+async function serviceThroughput() {
   const service = await start();
   const client = new LeanClient(service.url);
   const pid = service.child.pid!;
@@ -192,23 +245,23 @@ async function throughput() {
   const stages = await stageSeconds(client);
   client.close();
   await stopAndClean(service);
-  const perImage = (ms: number) => round(ms / files.length);
+  const perImage = (ms: number) => round2(ms / files.length);
   const stageMsPerImage = Object.fromEntries(
     [...stages].map(([stage, seconds]) => [stage, perImage((seconds - (stages0.get(stage) ?? 0)) * 1000)]),
   );
   return {
     images: files.length,
-    seconds: round(wallMs / 1000),
-    imagesPerSecond: round(files.length / (wallMs / 1000)),
-    uploadsSeconds: round(uploadedMs / 1000),
+    seconds: round2(wallMs / 1000),
+    imagesPerSecond: round2(files.length / (wallMs / 1000)),
+    uploadsSeconds: round2(uploadedMs / 1000),
     serviceCpuMsPerImage: perImage(serviceCpu),
     /** The event loop's share of it: HTTP, JSON, SQLite, hashing, stream plumbing (libvips runs on other threads). */
     serviceMainThreadCpuMsPerImage: perImage(mainThreadCpu),
     clientCpuMsPerImage: perImage(clientCpu),
     /** Share of the whole machine (all cores) that the service used while timed. */
-    serviceCoresUsed: round(serviceCpu / (wallMs * availableParallelism())),
+    serviceCoresUsed: round2(serviceCpu / (wallMs * availableParallelism())),
     /** Share of the machine other processes (not the service, not this client) used while timed: noise above ~0.1. */
-    otherCpuShare: round(Math.max(0, busy - serviceCpu - clientCpu) / (wallMs * availableParallelism())),
+    otherCpuShare: round2(Math.max(0, busy - serviceCpu - clientCpu) / (wallMs * availableParallelism())),
     peakRssMb,
     /** Wall time per image in each job stage (presets summed; they run in parallel), from the service's metrics. */
     stageMsPerImage,
@@ -265,7 +318,7 @@ async function concurrentLargeUploads() {
   return {
     uploads: 50,
     bytesEach: large.length,
-    uploadSeconds: round(uploadSeconds),
+    uploadSeconds: round2(uploadSeconds),
     baselineRssMb: baseline,
     peakDuringUploadsMb,
   };
@@ -311,9 +364,9 @@ function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
 }
-const round = (n: number) => Math.round(n * 100) / 100;
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** The ceiling at the service's own settings (jobs = cores, glibc), measured by bench/ceiling.ts in this run. */
+/** The recommended ceiling configuration of the last bench/ceiling.ts run, when there is one. */
 function ceilingFigure(): { imagesPerSecond: number; cpuMsPerImage?: number; config: unknown } | undefined {
   const path = join(ROOT, 'bench/results/ceiling.json');
   if (!existsSync(path)) return undefined;
@@ -330,24 +383,24 @@ const report = {
   latency: steps.has('latency') ? await latency() : undefined,
   largeUploads: steps.has('large') ? await concurrentLargeUploads() : undefined,
   queue: steps.has('queue') ? await queueAlone() : undefined,
-  ceiling: ceilingFigure(),
 };
-const { throughput: measured, ceiling } = report;
-const ratio = ceiling && measured ? round(measured.imagesPerSecond / ceiling.imagesPerSecond) : undefined;
+const ceiling = report.throughput?.median.ceiling;
+const measured = report.throughput?.median.service;
+const ratio = report.throughput?.median.ratio;
 const na = (value: number | undefined) => value ?? 'n/a';
 
 console.log('\nThumbsmith service benchmark (embedded default, built dist)');
 console.log(`corpus: ${files.length} images, ${manifest.totals.megapixels} MP; ${report.machine.cores} cores`);
 console.table({
-  'ceiling (in-process sharp)': { value: na(ceiling?.imagesPerSecond), unit: 'images/s', target: '' },
-  'service end to end': { value: na(measured?.imagesPerSecond), unit: 'images/s', target: '' },
-  'service / ceiling': { value: na(ratio), unit: 'ratio', target: '≥ 0.90' },
+  'ceiling (in-process sharp), median round': { value: na(ceiling?.imagesPerSecond), unit: 'images/s', target: '' },
+  'service end to end, same round': { value: na(measured?.imagesPerSecond), unit: 'images/s', target: '' },
+  'service / ceiling, median of rounds': { value: na(ratio), unit: 'ratio', target: '≥ 0.90' },
   'ceiling CPU': { value: na(ceiling?.cpuMsPerImage), unit: 'ms/image', target: '' },
   'service CPU': { value: na(measured?.serviceCpuMsPerImage), unit: 'ms/image', target: '' },
   'service CPU, main thread': { value: na(measured?.serviceMainThreadCpuMsPerImage), unit: 'ms/image', target: '' },
   'client CPU (this process)': { value: na(measured?.clientCpuMsPerImage), unit: 'ms/image', target: '' },
   'other processes during throughput': { value: na(measured?.otherCpuShare), unit: 'machine share', target: '< 0.1' },
-  'peak RSS during throughput': { value: na(measured?.peakRssMb), unit: 'MB', target: '≤ 400' },
+  'peak RSS during throughput, all rounds': { value: na(report.throughput?.peakRssMb), unit: 'MB', target: '≤ 400' },
   'peak RSS, 50 × 20 MB uploads': { value: na(report.largeUploads?.peakDuringUploadsMb), unit: 'MB', target: '≤ 300' },
   'queue alone (no-op)': { value: na(report.queue?.endToEndPerSecond), unit: 'jobs/s', target: '≥ 1000' },
 });
