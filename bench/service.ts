@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench/results/service.json') },
     'latency-per-format': { type: 'string', default: '6' },
     steps: { type: 'string', default: 'throughput,latency,large,queue' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
   },
