@@ -5,45 +5,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, request } from 'undici';
+import type { ImageJson, VariantJson } from './image-json.js';
 import { plainStatus, plainWords } from './plain-words.js';
 
-/** The API's image JSON (`ImageView` in src/http/schemas.ts), as the client reads it. */
-export interface ImageJson {
-  id: string;
-  status: 'queued' | 'processing' | 'done' | 'failed';
-  /** `null` while an upload by URL waits for its fetch. */
-  original: {
-    format: string;
-    width: number;
-    height: number;
-    frames: number;
-    bytes: number;
-    sha256: string;
-    filename: string | null;
-  } | null;
-  /** The URL of an upload by URL; `null` for a file upload. */
-  sourceUrl: string | null;
-  variants: Array<{
-    preset: string;
-    presetVersion: string;
-    url: string;
-    /** The content-addressed URL of the same bytes (cached forever). */
-    immutableUrl: string;
-    width: number;
-    height: number;
-    format: string;
-    contentType: string;
-    bytes: number;
-  }>;
-  error: { code: string; message: string } | null;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-  links: { self: string; thumbnails: Record<string, string> };
-}
+export type { ImageJson };
 
-export type Variant = ImageJson['variants'][number];
+export type Variant = VariantJson;
 
 export const isFinal = (image: ImageJson): boolean => image.status === 'done' || image.status === 'failed';
 

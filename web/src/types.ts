@@ -1,44 +1,5 @@
-/** The API's image JSON (`ImageView` in src/http/schemas.ts). */
-export type ImageStatus = 'queued' | 'processing' | 'done' | 'failed';
+import type { ImageStatus } from '../../src/client/image-json.js';
 
-export interface VariantJson {
-  preset: string;
-  presetVersion: string;
-  url: string;
-  width: number;
-  height: number;
-  format: string;
-  contentType: string;
-  bytes: number;
-}
-
-export interface ImageJson {
-  id: string;
-  status: ImageStatus;
-  /** `null` while an upload by URL waits for its fetch. */
-  original: {
-    format: string;
-    width: number;
-    height: number;
-    frames: number;
-    bytes: number;
-    sha256: string;
-    filename: string | null;
-  } | null;
-  /** The URL of an upload by URL; `null` for a file upload. */
-  sourceUrl: string | null;
-  variants: VariantJson[];
-  error: { code: string; message: string } | null;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-  links: { self: string; thumbnails: Record<string, string> };
-}
-
-export interface ImagePage {
-  items: ImageJson[];
-  nextCursor: string | null;
-}
+export type { ImageJson, ImagePage, ImageStatus, VariantJson } from '../../src/client/image-json.js';
 
 export const isFinal = (status: ImageStatus): boolean => status === 'done' || status === 'failed';
