@@ -89,8 +89,11 @@ async function waitDone(client: LeanClient, id: string): Promise<ImageJson> {
   throw new Error('benchmark budget exceeded');
 }
 
+/** glibc's settings as `npm start` (and the Dockerfile) set them; the ceiling gets the same, so only the code differs. */
+const NPM_START_ALLOCATOR = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '4194304' } as const;
+
 async function start(): Promise<ServiceProcess> {
-  // As `npm start` runs it: built code, glibc limited to 2 malloc arenas.
+  // As `npm start` runs it: built code, glibc's allocator settings.
   // node refuses --cpu-prof in NODE_OPTIONS, so a preloaded module profiles the service (bench/lib/cpu-profile.mjs).
   const profile: Record<string, string> = args['cpu-prof']
     ? {
@@ -104,7 +107,7 @@ async function start(): Promise<ServiceProcess> {
       LOG_LEVEL: 'info',
       SWEEP_INTERVAL_MS: '0',
       GC_INTERVAL_MS: '0',
-      MALLOC_ARENA_MAX: '2',
+      ...NPM_START_ALLOCATOR,
       ...profile,
       ...Object.fromEntries(
         args.env!.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
@@ -166,8 +169,8 @@ async function stopAndClean(service: ServiceProcess) {
 /**
  * (1) against (2) in the same minutes: the host's speed drifts by ±10 % within minutes on this shared machine, so a
  * ceiling measured earlier says little. Each round runs the ceiling (in its own process, at the service's settings:
- * the strategy from results/ceiling.json when there is one, jobs = cores, 1 libvips thread, MALLOC_ARENA_MAX=2 as
- * `npm start` sets) and the service, alternating which goes first (ABBA) so a drift in time favours neither; the
+ * the strategy from results/ceiling.json when there is one, jobs = cores, 1 libvips thread, glibc's settings as
+ * `npm start` sets them) and the service, alternating which goes first (ABBA) so a drift in time favours neither; the
  * ratio of each round's pair is the figure, and the median round is reported.
  */
 async function throughput() {
@@ -179,7 +182,7 @@ async function throughput() {
       jobs: availableParallelism(),
       encoder: SERVICE_ENCODER,
       passes: 1,
-      allocatorEnv: { MALLOC_ARENA_MAX: '2' },
+      allocatorEnv: NPM_START_ALLOCATOR,
     });
   const rounds = [];
   for (let round = 0; round < Number(args.rounds) && (round === 0 || withinBudget()); round++) {

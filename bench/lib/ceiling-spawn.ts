@@ -26,7 +26,7 @@ export interface CeilingRun {
   jobs: number;
   encoder: EncoderSettings;
   passes: number;
-  /** The child's allocator settings (`LD_PRELOAD`, `MALLOC_ARENA_MAX`); nothing else of the parent's reaches them. */
+  /** The child's allocator settings (`LD_PRELOAD`, `MALLOC_ARENA_MAX`, `MALLOC_MMAP_THRESHOLD_`); nothing else of the parent's reaches them. */
   allocatorEnv: Readonly<Record<string, string>>;
 }
 
@@ -54,6 +54,7 @@ export function runCeiling(corpusDir: string, corpus: CorpusManifest, run: Ceili
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.LD_PRELOAD;
   delete env.MALLOC_ARENA_MAX;
+  delete env.MALLOC_MMAP_THRESHOLD_;
   Object.assign(env, run.allocatorEnv);
   // tsx's loader flags travel in execArgv, so the child runs the .ts file the same way this process does.
   const child = spawnSync(
