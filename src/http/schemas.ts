@@ -1,10 +1,18 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { type Static, type TSchema, Type } from '@fastify/type-provider-typebox';
 import { ERROR_CODES } from '../domain/errors.js';
 import { IMAGE_ID_PATTERN } from '../domain/ids.js';
 import { IMAGE_STATUSES, INPUT_FORMATS } from '../domain/image.js';
 import { OUTPUT_FORMATS } from '../domain/preset.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
+
+/**
+ * `schema` or null, spelled as OpenAPI 3.0 does (`nullable: true`; 3.0 has no `null` type, so an anyOf with one is
+ * not valid there). fast-json-stringify also writes such a field directly, where an anyOf made it validate every
+ * answer's value against each branch (0.5 ms per upload in the service's profile).
+ */
+export const nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) =>
+  Type.Unsafe<Static<T> | null>({ ...schema, ...options, nullable: true });
 
 // Ids are not pattern-checked: a malformed id answers 404 exactly as an unknown one does.
 const ImageId = Type.String({ maxLength: 64, description: `Image id as returned by the upload (${IMAGE_ID_PATTERN})` });
@@ -35,24 +43,19 @@ export const ImageView = Type.Object(
   {
     id: Type.String(),
     status: literals(IMAGE_STATUSES),
-    original: Type.Union(
-      [
-        Type.Object({
-          format: literals(INPUT_FORMATS),
-          width: Type.Integer(),
-          height: Type.Integer(),
-          frames: Type.Integer(),
-          bytes: Type.Integer(),
-          sha256: Type.String(),
-          filename: Type.Union([Type.String(), Type.Null()]),
-        }),
-        Type.Null(),
-      ],
+    original: nullable(
+      Type.Object({
+        format: literals(INPUT_FORMATS),
+        width: Type.Integer(),
+        height: Type.Integer(),
+        frames: Type.Integer(),
+        bytes: Type.Integer(),
+        sha256: Type.String(),
+        filename: nullable(Type.String()),
+      }),
       { description: '`null` while an upload by URL waits for its fetch' },
     ),
-    sourceUrl: Type.Union([Type.String(), Type.Null()], {
-      description: 'The URL of an upload by URL; `null` for a file upload',
-    }),
+    sourceUrl: nullable(Type.String(), { description: 'The URL of an upload by URL; `null` for a file upload' }),
     variants: Type.Array(
       Type.Object({
         preset: Type.String(),
@@ -68,11 +71,11 @@ export const ImageView = Type.Object(
         bytes: Type.Integer(),
       }),
     ),
-    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    error: nullable(Type.Object({ code: Type.String(), message: Type.String() })),
     attempts: Type.Integer(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
-    completedAt: Type.Union([Timestamp, Type.Null()]),
+    completedAt: nullable(Timestamp),
     links: Type.Object({
       self: Type.String(),
       thumbnails: Type.Record(Type.String(), Type.String()),
@@ -100,7 +103,7 @@ export const Readiness = Type.Object({
         ok: Type.Boolean(),
         running: Type.Boolean(),
         active: Type.Integer(),
-        lastHeartbeat: Type.Union([Timestamp, Type.Null()]),
+        lastHeartbeat: nullable(Timestamp),
         /** This process's id in `heartbeats`. */
         workerId: Type.Optional(Type.String()),
       }),

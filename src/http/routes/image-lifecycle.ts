@@ -5,7 +5,7 @@ import { IMAGE_STATUSES, type ImageRecord } from '../../domain/image.js';
 import type { Preset } from '../../domain/preset.js';
 import { type ImageLifecycle, LIST_LIMIT_MAX } from '../../service/image-lifecycle.js';
 import { toImageView } from '../image-view.js';
-import { ImageIdParams, ImageView, Problem } from '../schemas.js';
+import { ImageIdParams, ImageView, nullable, Problem } from '../schemas.js';
 
 export interface ImageLifecycleRoutesOptions {
   lifecycle: ImageLifecycle;
@@ -25,7 +25,7 @@ const ListQuery = Type.Object({
 
 const ImagePage = Type.Object({
   items: Type.Array(ImageView),
-  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last' }),
+  nextCursor: nullable(Type.String(), { description: 'Cursor of the next page; null on the last' }),
 });
 
 /** List, delete and retry: the lifecycle of a tenant's images. */
