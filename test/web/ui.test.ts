@@ -108,7 +108,10 @@ describe('web page in a real Chromium against a real server', () => {
         void held.then(() => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(linked));
       } else res.writeHead(404).end();
     });
-    [service, browser] = await Promise.all([startService({ env: { FETCH_ALLOW_LOOPBACK: 'true' } }), launchChromium()]);
+    // One after the other: were the browser to fail to start while the service started, Promise.all would leave the
+    // service running with nothing to stop it.
+    service = await startService({ env: { FETCH_ALLOW_LOOPBACK: 'true' } });
+    browser = await launchChromium();
     can = await capabilities(service.url);
     files = await mkdtemp(join(tmpdir(), 'thumbsmith-web-'));
     await writeFile(join(files, 'photo.jpg'), await makeJpeg({ width: 1200, height: 800 }));
