@@ -64,8 +64,11 @@ describe.runIf(enabled)('lifecycle in scale-out (api + worker processes, Postgre
     const last = JSON.parse(stream.events.at(-1)!.data) as ImageJson;
     expect(last.status).toBe('done');
     expect(last.variants).toHaveLength(3);
-    // The worker, not the API, rendered it.
-    expect(worker.logs.some((l) => l.imageId === id && l.msg === 'image done')).toBe(true);
+    // The worker, not the API, rendered it. Its log line follows the committed `done` that answered the API, so it
+    // may still be on its way through the pipe.
+    const rendered = () => worker.logs.some((l) => l.imageId === id && l.msg === 'image done');
+    for (let waited = 0; !rendered() && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    expect(rendered()).toBe(true);
   });
 
   it('the tenant stream hears about images finished by the worker', async () => {
