@@ -146,7 +146,11 @@ export class Uploads {
     item.phase = 'sent';
     item.imageId = image.id;
     this.#store.set(image);
-    this.#live.watch(this.#store.get(image.id) ?? image);
+    const known = this.#store.get(image.id) ?? image;
+    // The event stream can bring a later status (a fast failure) before this answer: the store kept it, but no card
+    // listened then, so it is said now.
+    if (known.status !== image.status) this.#announceStatus(item, known);
+    this.#live.watch(known);
     this.#onAccepted(image);
     this.#render(item);
   }
