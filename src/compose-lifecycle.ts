@@ -9,7 +9,7 @@ import type { MetadataStore } from './ports/metadata-store.js';
 import { ContentBlobs } from './service/content-blobs.js';
 import { createOriginalFetcher } from './service/fetch-original.js';
 import { ImageLifecycle } from './service/image-lifecycle.js';
-import { renderJobId } from './service/image-service.js';
+import { enqueueRender } from './service/image-service.js';
 import { ImageWatcher } from './service/image-watch.js';
 import { Maintenance } from './service/retention.js';
 import { ImageNotifier, withStatusEvents } from './service/status-events.js';
@@ -118,16 +118,12 @@ export async function composeLifecycle(
     tempDir,
     logger,
   });
-  const enqueueRender = async (imageId: string) => {
-    try {
-      await queue.enqueue({ name: 'render', data: { imageId } }, { jobId: renderJobId(imageId) });
-      return true;
-    } catch (error) {
-      logger.warn({ err: error, imageId }, 'enqueue failed; the sweeper will re-enqueue the image');
-      return false;
-    }
-  };
-  const lifecycle = new ImageLifecycle({ metadata, content, enqueueRender, logger });
+  const lifecycle = new ImageLifecycle({
+    metadata,
+    content,
+    enqueueRender: (imageId) => enqueueRender(queue, logger, imageId),
+    logger,
+  });
   const watcher = new ImageWatcher({ metadata, events, logger });
   const maintenance = new Maintenance({
     metadata,

@@ -58,6 +58,20 @@ export interface UrlUploadInput {
 export const renderJobId = (imageId: string): string => `render:${imageId}`;
 
 /**
+ * Enqueues the render job of an image (deduplicated by its job id). A failure is logged and answered `false`, never
+ * thrown: the row is the truth, and the sweeper re-enqueues rows left `queued`.
+ */
+export async function enqueueRender(queue: JobQueue, logger: Logger, imageId: string): Promise<boolean> {
+  try {
+    await queue.enqueue({ name: 'render', data: { imageId } }, { jobId: renderJobId(imageId) });
+    return true;
+  } catch (error) {
+    logger.warn({ err: error, imageId }, 'enqueue failed; the sweeper will re-enqueue the image');
+    return false;
+  }
+}
+
+/**
  * The use cases behind the API: accept an upload, read an image, open a thumbnail. The only code besides the worker's
  * job handler that joins the ports.
  */
@@ -185,14 +199,8 @@ export class ImageService {
   }
 
   /** Enqueues the render of an image; failures are logged, not thrown (the sweeper retries). */
-  async enqueueRender(imageId: string): Promise<boolean> {
-    try {
-      await this.#deps.queue.enqueue({ name: 'render', data: { imageId } }, { jobId: renderJobId(imageId) });
-      return true;
-    } catch (error) {
-      this.#deps.logger.warn({ err: error, imageId }, 'enqueue failed; the sweeper will re-enqueue the image');
-      return false;
-    }
+  enqueueRender(imageId: string): Promise<boolean> {
+    return enqueueRender(this.#deps.queue, this.#deps.logger, imageId);
   }
 
   /** The image; `TS_NOT_FOUND` for an unknown id and for another tenant's image (when `tenant` is given). */
