@@ -52,7 +52,8 @@ export async function startService(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  // 'close', not 'exit': it comes once the pipes are drained too, so `logs` then holds the process's last lines.
+  const exited = new Promise<number | null>((resolveExit) => child.once('close', (code) => resolveExit(code)));
   const url = await new Promise<string>((resolveUrl, reject) => {
     let buffered = '';
     const timer = setTimeout(() => {
