@@ -58,6 +58,12 @@ export interface Runtime {
 }
 
 /**
+ * Longest wait for one resource to close. A client whose connection died without a reset (a Postgres connection cut
+ * by the network mid-query: pg's pool.end() waits for it forever) must not keep a stopping process alive.
+ */
+const CLOSE_TIMEOUT_MS = 5000;
+
+/**
  * `thumbsmith migrate`: brings the configured metadata database's schema up to date and returns the names of the
  * migrations applied (none when current). Touches nothing else: no queue, no storage, no sharp.
  */
@@ -80,7 +86,11 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
   const close = async () => {
     for (const { name, close: closeOne } of closers.reverse()) {
       try {
-        await closeOne();
+        const finished = await Promise.race([
+          Promise.resolve(closeOne()).then(() => true),
+          new Promise<false>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS, false).unref()),
+        ]);
+        if (!finished) logger.error({ resource: name, timeoutMs: CLOSE_TIMEOUT_MS }, 'close timed out; going on');
       } catch (error) {
         logger.error({ err: error, resource: name }, 'close failed');
       }

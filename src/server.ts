@@ -119,7 +119,16 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
       stopping = true;
       if (sweeper) clearInterval(sweeper);
       logger.info({ role }, 'shutting down: draining requests and jobs');
-      await Promise.allSettled([app.close(), consumer?.stop(config.worker.drainTimeoutMs)]);
+      // A request stuck on a dependency (a query on a connection the network cut without a reset) would hold
+      // app.close() forever: requests get the same drain time as jobs, then the runtime closes under them.
+      const requestsDrained = Promise.race([
+        app.close().then(() => true),
+        new Promise<false>((resolve) => setTimeout(resolve, config.worker.drainTimeoutMs, false).unref()),
+      ]);
+      const [requests] = await Promise.allSettled([requestsDrained, consumer?.stop(config.worker.drainTimeoutMs)]);
+      if (requests.status === 'fulfilled' && !requests.value) {
+        logger.warn({ timeoutMs: config.worker.drainTimeoutMs }, 'requests still running at the drain deadline');
+      }
       await heartbeat?.stop();
       await runtime.close();
       logger.info('shut down');

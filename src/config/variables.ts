@@ -86,7 +86,7 @@ export const VARIABLES = [
   spec(
     'DRAIN_TIMEOUT_MS',
     '25000',
-    'On SIGTERM, how long running jobs may finish before the process exits (their leases then expire).',
+    'On SIGTERM, how long running requests and jobs may finish before the process closes (job leases then expire).',
   ),
   spec(
     'SWEEP_INTERVAL_MS',

@@ -85,6 +85,8 @@ function envFor(set: ProxySet): Record<string, string> {
     // max(SWEEP_STALE_MS, max(this, FETCH_TIMEOUT_MS) + 2 leases) = 9 s.
     JOB_TIMEOUT_MS: '5000',
     FETCH_TIMEOUT_MS: '5000',
+    // A request left on a Postgres connection the proxy cut mid-query holds the API's close until this deadline.
+    DRAIN_TIMEOUT_MS: '5000',
     SWEEP_INTERVAL_MS: '500',
     SWEEP_STALE_MS: '1500',
     WORKER_CONCURRENCY: '2',
