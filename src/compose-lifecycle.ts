@@ -156,7 +156,6 @@ export async function composeLifecycle(
         metadata,
         content,
         limits: config.limits,
-        maxUploadBytes: config.limits.maxUploadBytes,
         tempDir,
         logger,
       }),

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { lastPathSegment } from '../domain/url-name.js';
 
 /** Extensions picked up when walking a directory (the server sniffs the real type; this only chooses files). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
@@ -134,13 +135,8 @@ function maskPassword(arg: string): string {
 /** `https://host/photos/summer%20day.jpg?x=1` -> `summer day.jpg`; the host when there is no file name. */
 function urlName(arg: string): string {
   if (!URL.canParse(arg)) return 'link'; // the server refuses it; no folder is made
-  const { hostname, pathname } = new URL(arg);
-  let segment = pathname.slice(pathname.lastIndexOf('/') + 1);
-  try {
-    segment = decodeURIComponent(segment);
-  } catch {
-    // a stray "%": kept as it is
-  }
+  const segment = lastPathSegment(arg);
+  const { hostname } = new URL(arg);
   // A folder name: no separators or characters Windows refuses, no leading dot (hidden) and not too long.
   const safe = (name: string) =>
     name

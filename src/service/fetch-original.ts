@@ -1,5 +1,6 @@
 import { ThumbsmithError } from '../domain/errors.js';
 import type { ImageRecord } from '../domain/image.js';
+import { lastPathSegment } from '../domain/url-name.js';
 import type { SafeFetcher } from '../fetcher/index.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
 import { type AdmitOriginalDeps, admitOriginal } from './admit-original.js';
@@ -7,11 +8,11 @@ import { sanitiseFilename } from './image-service.js';
 import { spoolToTempFile } from './spool.js';
 
 export interface OriginalFetcherDeps extends AdmitOriginalDeps {
+  /** The imaging limits and the upload limit, which caps the fetched body as it caps a file upload. */
+  limits: AdmitOriginalDeps['limits'] & { maxUploadBytes: number };
   /** The SSRF-guarded fetcher of uploads by URL (FETCH_* settings; its byte cap is MAX_UPLOAD_BYTES). */
   fetcher: Pick<SafeFetcher, 'get'>;
   metadata: MetadataStore;
-  /** Same limit as a file upload, counted while streaming. */
-  maxUploadBytes: number;
   tempDir: string;
   clock?: () => Date;
 }
@@ -29,7 +30,7 @@ export function createOriginalFetcher(deps: OriginalFetcherDeps) {
       throw new ThumbsmithError('TS_INTERNAL', `Image ${image.id} has no original and no URL to fetch it from.`);
     }
     const fetched = await deps.fetcher.get(image.sourceUrl, signal);
-    const spooled = await spoolToTempFile(fetched.stream, deps.tempDir, deps.maxUploadBytes);
+    const spooled = await spoolToTempFile(fetched.stream, deps.tempDir, deps.limits.maxUploadBytes);
     try {
       const attached = await admitOriginal(
         deps,
@@ -45,15 +46,4 @@ export function createOriginalFetcher(deps: OriginalFetcherDeps) {
       await spooled.remove();
     }
   };
-}
-
-/** `https://host/photos/summer%20day.jpg?x=1` → `summer day.jpg`: the label a browser would save the file under. */
-function lastPathSegment(url: string): string | undefined {
-  const segment = new URL(url).pathname.split('/').pop();
-  if (!segment) return undefined;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

@@ -1,3 +1,4 @@
+import { lastPathSegment } from '../../src/domain/url-name.js';
 import type { ImageJson, ImageStatus } from './types.js';
 
 const UNITS = ['bytes', 'KB', 'MB', 'GB'] as const;
@@ -43,13 +44,7 @@ export const STATUS_LABELS: Record<ImageStatus, string> = {
 
 /** What people call a link before its file arrives: its last path segment (decoded), else its host. */
 export function linkName(url: string): string {
-  const { host, pathname } = new URL(url);
-  const last = pathname.slice(pathname.lastIndexOf('/') + 1);
-  try {
-    return decodeURIComponent(last) || host;
-  } catch {
-    return last; // a stray "%" that decodes to nothing: shown as typed
-  }
+  return lastPathSegment(url) || new URL(url).host;
 }
 
 /** What people call the image: its file name, else its link's (an upload by URL not fetched yet), else its id. */
