@@ -150,7 +150,7 @@ export class ImageService {
    * the guarded fetcher, where every resolved address and redirect is checked again.
    */
   async submitUrl(input: UrlUploadInput): Promise<ImageRecord> {
-    const url = checkUrl(input.url, this.#deps.sourceUrlRules).href;
+    const url = checkUrl(input.url, this.#deps.sourceUrlRules);
     const callbackUrl = this.#checkCallbackUrl(input.callbackUrl);
     const record = await this.#deps.metadata.createImage({
       id: newImageId(),
@@ -158,10 +158,10 @@ export class ImageService {
       createdAt: this.#now(),
       ...(callbackUrl !== undefined && { callbackUrl }),
       original: null,
-      sourceUrl: url,
+      sourceUrl: url.href,
     });
     await this.enqueueRender(record.id);
-    this.#deps.logger.info({ url: redactUrl(new URL(url)) }, 'upload by URL accepted');
+    this.#deps.logger.info({ url: redactUrl(url) }, 'upload by URL accepted');
     return record;
   }
 
