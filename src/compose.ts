@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { MetadataDatabase } from './adapters/sql/schema.js';
@@ -8,6 +7,7 @@ import type { Config } from './config/config.js';
 import { createRetryPolicy } from './domain/backoff.js';
 import type { QueueDashboardOptions } from './http/queue-dashboard.js';
 import { configureImaging } from './imaging/index.js';
+import { packageVersion } from './package-version.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdempotencyStore } from './ports/idempotency-store.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -269,14 +269,5 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
   } catch (error) {
     await close();
     throw error;
-  }
-}
-
-/** The package's version, for `thumbsmith_info` (the same relative path works from src/ and from dist/). */
-function packageVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../package.json') as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
   }
 }

@@ -2,6 +2,7 @@ import type { Runtime } from './compose.js';
 import { buildApp } from './http/app.js';
 import { isLoopbackHost } from './http/auth.js';
 import type { JobConsumer } from './ports/job-queue.js';
+import { ListenFailed } from './startup.js';
 import { startHeartbeat } from './worker/heartbeat.js';
 import { startWorker } from './worker/worker.js';
 
@@ -20,31 +21,16 @@ export interface RunningServer {
  */
 export async function runServer(runtime: Runtime, role: Role): Promise<RunningServer> {
   const { config, logger } = runtime;
-  const consumer: JobConsumer | undefined =
-    role === 'api' ? undefined : startWorker(runtime.queue, runtime.handlers, config.worker.concurrency);
   const heartbeatStaleMs = Math.max(10_000, config.jobs.leaseMs * 2);
-  // Shared heartbeat records let any process (an API in scale-out) list the workers in /readyz.
-  const heartbeat =
-    consumer &&
-    startHeartbeat({
-      consumer,
-      metadata: runtime.metadata,
-      concurrency: config.worker.concurrency,
-      intervalMs: Math.min(5_000, Math.floor(heartbeatStaleMs / 4)),
-      logger,
-    });
   runtime.metrics.setRole(role);
   runtime.metrics.trackQueue(
     () => runtime.queue.counts(),
     (error) => logger.debug({ err: error }, 'queue depth unavailable for /metrics'),
   );
-  if (consumer) {
-    runtime.metrics.trackWorkers({
-      active: () => consumer.activeCount(),
-      concurrency: config.worker.concurrency,
-      lastHeartbeat: () => consumer.lastHeartbeat(),
-    });
-  }
+  // Started only once the port is bound (see below); until then /readyz reports the workers as not running.
+  let consumer: JobConsumer | undefined;
+  let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
+  let stopping = false;
   const app = await buildApp({
     service: runtime.service,
     logger,
@@ -75,11 +61,11 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
         queue: () => runtime.queue.ping(),
         storage: () => runtime.blobs.ping(),
       },
-      ...(consumer && {
+      ...(role !== 'api' && {
         workers: () => ({
-          running: !stopping,
-          active: consumer.activeCount(),
-          lastHeartbeat: consumer.lastHeartbeat(),
+          running: consumer !== undefined && !stopping,
+          active: consumer?.activeCount() ?? 0,
+          lastHeartbeat: consumer?.lastHeartbeat(),
           ...(heartbeat ? { workerId: heartbeat.workerId } : {}),
         }),
       }),
@@ -87,7 +73,32 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
       heartbeats: (since) => runtime.metadata.listHeartbeats(since),
     },
   });
-  let stopping = false;
+  // The port first: a process that cannot serve (the port is taken, e.g. by a second `npm start`) must exit before its
+  // worker claims a job or heart-beats into the other process's /readyz.
+  let address: string;
+  try {
+    address = await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await app.close();
+    throw new ListenFailed(error);
+  }
+  if (role !== 'api') {
+    const started = startWorker(runtime.queue, runtime.handlers, config.worker.concurrency);
+    consumer = started;
+    // Shared heartbeat records let any process (an API in scale-out) list the workers in /readyz.
+    heartbeat = startHeartbeat({
+      consumer: started,
+      metadata: runtime.metadata,
+      concurrency: config.worker.concurrency,
+      intervalMs: Math.min(5_000, Math.floor(heartbeatStaleMs / 4)),
+      logger,
+    });
+    runtime.metrics.trackWorkers({
+      active: () => started.activeCount(),
+      concurrency: config.worker.concurrency,
+      lastHeartbeat: () => started.lastHeartbeat(),
+    });
+  }
   const sweeper =
     role !== 'worker' && config.sweep.intervalMs > 0
       ? setInterval(() => {
@@ -95,8 +106,6 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
         }, config.sweep.intervalMs)
       : undefined;
   sweeper?.unref();
-
-  const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ address, role, presets: config.presets.map((p) => p.name) }, 'thumbsmith listening');
   if (role !== 'worker' && !isLoopbackHost(config.server.host) && !(await runtime.keys.anyActive())) {
     const warning =

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, UsageError } from '../cli-args.js';
 import type { Config } from '../config/config.js';
 import type { KeyStore } from '../ports/key-store.js';
-import { issueKey, isTenantName, parseScopes } from './api-keys.js';
+import { issueKey, isTenantName, parseScopes, type Scope } from './api-keys.js';
 
 export const KEYS_USAGE = `Keys (talk to the configured database directly):
   keys create --tenant NAME [--scopes upload,read] [--name LABEL]
@@ -10,33 +10,51 @@ export const KEYS_USAGE = `Keys (talk to the configured database directly):
   keys revoke ID
             revoke a key at once (within about a second on running servers)`;
 
-/** `thumbsmith keys …`: opens only the key store (no queue, storage or workers); returns the exit code. */
-export async function runKeysCommand(config: Config, args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: { tenant: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } },
-  });
-  const [sub, ...rest] = positionals;
-  const fail = (message: string) => {
-    process.stderr.write(`${message}\n\n${KEYS_USAGE}\n`);
-    return 2;
-  };
-  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') return fail(`Unknown keys command "${sub ?? ''}".`);
-  if (sub === 'create') {
-    if (values.tenant === undefined || !isTenantName(values.tenant)) {
-      return fail('--tenant NAME is required: lower-case letters, digits, "-" and "_", at most 64 characters.');
-    }
-    const scopes = parseScopes(values.scopes ?? 'upload,read');
-    if (!scopes) return fail('--scopes: a comma-separated list of upload, read, admin.');
-    const tenant = values.tenant;
+/** A parsed `thumbsmith keys …` command line. */
+export type KeysCommand =
+  | { sub: 'create'; tenant: string; scopes: Scope[]; name: string | undefined }
+  | { sub: 'list' }
+  | { sub: 'revoke'; id: string };
+
+const CREATE_OPTIONS = { tenant: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } } as const;
+
+/**
+ * Parses `keys …` strictly, before any configuration or database is opened: the command, or 'help' for
+ * `--help`/`-h`; a UsageError when the arguments do not fit.
+ */
+export function parseKeysArgs(args: readonly string[]): KeysCommand | 'help' {
+  const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h' || sub === 'help') return 'help';
+  if (sub === 'list') return parseCommandArgs(rest, {}).values.help ? 'help' : { sub };
+  if (sub === 'revoke') {
+    const { values, positionals } = parseCommandArgs(rest, {}, 1);
+    if (values.help) return 'help';
+    if (positionals[0] === undefined) throw new UsageError('keys revoke needs the key id (see keys list)');
+    return { sub, id: positionals[0] };
+  }
+  if (sub !== 'create') {
+    throw new UsageError(sub === undefined ? 'keys needs create, list or revoke' : `unknown keys command "${sub}"`);
+  }
+  const { values } = parseCommandArgs(rest, CREATE_OPTIONS);
+  if (values.help) return 'help';
+  if (values.tenant === undefined || !isTenantName(values.tenant)) {
+    throw new UsageError('--tenant NAME is required: lower-case letters, digits, "-" and "_", at most 64 characters');
+  }
+  const scopes = parseScopes(values.scopes ?? 'upload,read');
+  if (!scopes) throw new UsageError('--scopes: a comma-separated list of upload, read, admin');
+  return { sub, tenant: values.tenant, scopes, name: values.name };
+}
+
+/** Runs a parsed `thumbsmith keys …`: opens only the key store (no queue, storage or workers); returns the exit code. */
+export async function runKeysCommand(config: Config, command: KeysCommand): Promise<number> {
+  if (command.sub === 'create') {
+    const { tenant, scopes, name } = command;
     return withKeyStore(config, async (store) => {
       const issued = issueKey();
       await store.create({
         id: issued.id,
         tenant,
-        name: values.name ?? null,
+        name: name ?? null,
         scopes,
         hash: issued.hash,
         createdAt: new Date(),
@@ -48,7 +66,7 @@ export async function runKeysCommand(config: Config, args: string[]): Promise<nu
       return 0;
     });
   }
-  if (sub === 'list') {
+  if (command.sub === 'list') {
     return withKeyStore(config, async (store) => {
       const rows = (await store.list()).map((k) => [
         k.id,
@@ -65,8 +83,7 @@ export async function runKeysCommand(config: Config, args: string[]): Promise<nu
       return 0;
     });
   }
-  const id = rest[0];
-  if (id === undefined) return fail('keys revoke needs the key id (see keys list).');
+  const { id } = command;
   return withKeyStore(config, async (store) => {
     if (await store.revoke(id, new Date())) {
       process.stdout.write(`revoked ${id}\n`);
