@@ -18,7 +18,7 @@ interface ErrorFields {
 /** The HTTP server could not listen on HOST:PORT; `cause` is the error from the socket. */
 export class ListenFailed extends Error {
   constructor(cause: unknown) {
-    super("the HTTP server could not listen on HOST:PORT", { cause });
+    super('the HTTP server could not listen on HOST:PORT', { cause });
     this.name = 'ListenFailed';
   }
 }
