@@ -1,7 +1,9 @@
+import { errorReason, isStorageFull, storageFullError } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
 
 // Node socket errors, SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown,
 // cannot connect now), 53300 (too many connections), 3D000 (no such database), and SQLite's lock/IO/open errors.
+// A full disk (SQLITE_FULL, 53100) is `TS_STORAGE_FULL` instead (domain/dependency-errors.ts).
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -20,7 +22,6 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_BUSY',
   'SQLITE_LOCKED',
   'SQLITE_CANTOPEN',
-  'SQLITE_FULL',
   'SQLITE_READONLY',
 ]);
 const UNAVAILABLE_PREFIXES = ['SQLITE_BUSY_', 'SQLITE_LOCKED_', 'SQLITE_IOERR', 'SQLITE_CANTOPEN_'];
@@ -54,12 +55,19 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-/** Any driver error as a catalogue error: unreachable database -> `TS_DATABASE_UNAVAILABLE`, else `TS_INTERNAL`. */
+/**
+ * Any driver error as a catalogue error: full disk -> `TS_STORAGE_FULL`, unreachable database ->
+ * `TS_DATABASE_UNAVAILABLE`, else `TS_INTERNAL`. The detail names the operation and the driver's code, never its
+ * message (`connect ECONNREFUSED 10.0.0.5:5432` names an internal address); the message stays in the cause, for logs.
+ */
 export function toDatabaseError(error: unknown, context: string): ThumbsmithError {
   if (error instanceof ThumbsmithError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  if (isStorageFull(error)) return storageFullError(error, context);
+  const reason = errorReason(error);
   if (isDatabaseUnavailable(error)) {
-    return new ThumbsmithError('TS_DATABASE_UNAVAILABLE', `${context}: ${message}`, { cause: error });
+    return new ThumbsmithError('TS_DATABASE_UNAVAILABLE', `${context}: the database cannot be reached (${reason}).`, {
+      cause: error,
+    });
   }
-  return new ThumbsmithError('TS_INTERNAL', `${context}: ${message}`, { cause: error });
+  return new ThumbsmithError('TS_INTERNAL', `${context} failed (${reason}).`, { cause: error });
 }
