@@ -75,6 +75,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
         queue: () => runtime.queue.ping(),
         storage: () => runtime.blobs.ping(),
       },
+      disk: () => runtime.diskSpace.check(),
       ...(consumer && {
         workers: () => ({
           running: !stopping,
