@@ -34,8 +34,8 @@ export interface RenderJobDeps {
  * variant keys are deterministic, each blob put is atomic and `markDone` keeps the first result.
  * A permanent error (corrupt image, limits) fails the image at once; a transient one is recorded and rethrown so
  * the queue delivers the job again after its backoff, until the attempts run out: then the image fails, unless the
- * last error was an outage (database, storage, queue unavailable, a full disk, or the worker stopping), which leaves it `queued`
- * for the sweeper.
+ * last error was an outage (database, storage, queue unavailable, a full disk, or the worker stopping), which leaves
+ * it `queued` for the sweeper.
  */
 /** Failures of a dependency or of the process, never of the image: they must not fail an image for good. */
 const OUTAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -128,12 +128,16 @@ describe('crash leftovers', () => {
     await writeFile(live, 'in progress');
     const otherHost = join(dataDir, 'tmp', `upload-00000000-1-${Date.now()}-abc`);
     await writeFile(otherHost, 'in progress elsewhere');
+    // A worker's copy of an original, left by the same killed process (its name is the spool's, with the other kind).
+    const killedCopy = killedSpool.replace(/^upload-/, 'original-');
+    await writeFile(join(dataDir, 'tmp', killedCopy), 'copy');
     expect(await tempFiles(dataDir)).toContain(killedSpool);
 
     const second = await startService({ dataDir });
     try {
       const names = await tempFiles(dataDir);
       expect(names).not.toContain(killedSpool);
+      expect(names).not.toContain(killedCopy);
       expect(names.sort()).toEqual([live, otherHost].map((path) => path.slice(join(dataDir, 'tmp').length + 1)).sort());
       expect(second.logs.some((line) => line.msg === 'removed temp files of processes that are gone')).toBe(true);
 
