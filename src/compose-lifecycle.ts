@@ -133,6 +133,7 @@ export async function composeLifecycle(
     retentionMs: config.lifecycle.retentionMs,
     gcIntervalMs: config.lifecycle.gcIntervalMs,
     gcGraceMs: config.lifecycle.gcGraceMs,
+    referenceGraceMs: config.lifecycle.referenceGraceMs,
     logger,
   });
   return {

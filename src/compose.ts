@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { MetadataDatabase } from './adapters/sql/schema.js';
 import { composeLifecycle } from './compose-lifecycle.js';
@@ -13,12 +13,14 @@ import type { IdempotencyStore } from './ports/idempotency-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { KeyStore } from './ports/key-store.js';
 import type { MetadataStore } from './ports/metadata-store.js';
+import { DiskSpace } from './service/disk-space.js';
 import type { ImageLifecycle } from './service/image-lifecycle.js';
 import { ImageService } from './service/image-service.js';
 import type { ImageWatcher } from './service/image-watch.js';
 import { createRenderJobHandler } from './service/render-job.js';
 import type { MaintenanceReport } from './service/retention.js';
 import { sweepStaleQueued } from './service/sweeper.js';
+import { removeDeadTempFiles } from './service/temp-files.js';
 import { instrumentPort } from './telemetry/instrument-port.js';
 import type { Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
@@ -50,10 +52,13 @@ export interface Runtime {
   /** `thumbsmith reprocess`: rerender jobs for images whose variants a preset change made stale. */
   reprocess(options?: { preset?: string }): Promise<{ scanned: number; enqueued: number }>;
   /**
-   * Re-enqueues stuck images, applies retention and (when due, or with `force`) collects garbage blobs. The periodic
+   * Removes temp files of dead processes, re-enqueues stuck images, applies retention, reaps leaked content
+   * references and (when due, or with `force`) collects garbage blobs. The periodic
    * sweeper calls it without options; `thumbsmith sweep` forces everything.
    */
-  sweep(options?: { force?: boolean }): Promise<{ requeued: number } & MaintenanceReport>;
+  sweep(options?: { force?: boolean }): Promise<{ requeued: number; tempFiles: number } & MaintenanceReport>;
+  /** Free space on the disks this process writes to, against MIN_FREE_DISK_MB (uploads, `/readyz`). */
+  diskSpace: DiskSpace;
   close(): Promise<void>;
 }
 
@@ -62,6 +67,12 @@ export interface Runtime {
  * by the network mid-query: pg's pool.end() waits for it forever) must not keep a stopping process alive.
  */
 const CLOSE_TIMEOUT_MS = 5000;
+
+/**
+ * A temp file of another host (a container sharing DATA_DIR, whose pids mean nothing here) untouched this long is a
+ * leftover: a live upload touches its spool file with every write, a render reads its copy for minutes at most.
+ */
+const FOREIGN_TEMP_STALE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * `thumbsmith migrate`: brings the configured metadata database's schema up to date and returns the names of the
@@ -99,6 +110,19 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
   try {
     const tempDir = join(config.dataDir, 'tmp');
     await mkdir(tempDir, { recursive: true });
+    const removeTempLeftovers = async () => {
+      try {
+        const removed = await removeDeadTempFiles(tempDir, FOREIGN_TEMP_STALE_MS);
+        if (removed > 0) logger.info({ removed, dir: tempDir }, 'removed temp files of processes that are gone');
+        return removed;
+      } catch (error) {
+        // Leftovers only cost disk space (readiness reports it): never a reason not to start or sweep.
+        logger.warn({ err: error, dir: tempDir }, 'could not remove temp files of processes that are gone');
+        return 0;
+      }
+    };
+    // Spool files and original copies of a process that was killed: nothing else would ever remove them.
+    await removeTempLeftovers();
     configureImaging({ concurrency: config.worker.imagingThreads, cacheMemoryMb: config.worker.imagingCacheMb });
     const metrics = createMetrics({ version: packageVersion() });
 
@@ -216,8 +240,17 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     const lifecycle = await composeLifecycle(config, { metadata, queue, blobs, tempDir, logger }, closers);
     metadata = lifecycle.metadata;
 
+    const diskSpace = new DiskSpace({
+      dirs: [
+        tempDir,
+        ...(config.storage.kind === 'fs' ? [config.storage.root] : []),
+        ...(sqlite ? [dirname(sqlite.name)] : []),
+      ],
+      minFreeBytes: config.minFreeDiskBytes,
+    });
     const limits = { ...config.limits };
     const service = new ImageService({
+      diskSpace,
       metadata,
       queue,
       blobs,
@@ -253,8 +286,10 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       idempotency,
       reprocess: (options) => lifecycle.refresher.reprocess(options),
       metrics,
+      diskSpace,
       ...(queueDashboard ? { queueDashboard } : {}),
       sweep: async (options) => {
+        const tempFiles = await removeTempLeftovers();
         const requeue = await sweepStaleQueued({
           metadata,
           enqueueRender: (id) => service.enqueueRender(id),
@@ -262,7 +297,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
           processingStaleMs: config.sweep.processingStaleMs,
           logger,
         });
-        return { ...requeue, ...(await lifecycle.maintenance.run(options)) };
+        return { ...requeue, tempFiles, ...(await lifecycle.maintenance.run(options)) };
       },
       close,
     };

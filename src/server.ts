@@ -61,6 +61,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
         queue: () => runtime.queue.ping(),
         storage: () => runtime.blobs.ping(),
       },
+      disk: () => runtime.diskSpace.check(),
       ...(role !== 'api' && {
         workers: () => ({
           running: consumer !== undefined && !stopping,

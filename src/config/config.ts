@@ -36,6 +36,8 @@ export interface TracingConfig {
 export interface Config {
   server: { host: string; port: number; publicUrl: string | undefined };
   dataDir: string;
+  /** Below this many free bytes on the disks written to, uploads answer 503 TS_STORAGE_FULL and /readyz fails. */
+  minFreeDiskBytes: number;
   database: DatabaseConfig;
   queue: QueueConfig;
   storage: StorageConfig;
@@ -52,7 +54,7 @@ export interface Config {
   log: { level: string; format: 'json' | 'pretty' | 'auto' };
   tracing: TracingConfig;
   /** Retention and garbage collection (0 = off). */
-  lifecycle: { retentionMs: number; gcIntervalMs: number; gcGraceMs: number };
+  lifecycle: { retentionMs: number; gcIntervalMs: number; gcGraceMs: number; referenceGraceMs: number };
   webhooks: { url: string | undefined; secret: string | undefined; allowLoopback: boolean; timeoutMs: number };
   /** Upload by URL (issue 7); the body cap is `limits.maxUploadBytes`. */
   fetch: {

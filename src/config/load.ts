@@ -71,6 +71,7 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       publicUrl: publicUrl?.replace(/\/+$/, ''),
     },
     dataDir,
+    minFreeDiskBytes: int('MIN_FREE_DISK_MB', 0, 1024 * 1024) * 1024 * 1024,
     database: parseDatabase(raw('DATABASE_URL'), dataDir, problems),
     queue: parseQueue(raw('QUEUE_URL'), raw('QUEUE_PREFIX') ?? 'thumbsmith', problems),
     storage: parseStorage(raw('STORAGE_URL'), dataDir, env, raw, problems),
@@ -107,6 +108,7 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       retentionMs: parseRetention(raw('RETENTION_DAYS'), raw('RETENTION_SECONDS'), int, problems),
       gcIntervalMs: int('GC_INTERVAL_MS', 0, 30 * 86_400_000),
       gcGraceMs: int('GC_GRACE_SECONDS', 0, 365 * 86_400) * 1000,
+      referenceGraceMs: int('GC_REFERENCE_GRACE_SECONDS', 0, 86_400) * 1000,
     },
     webhooks: {
       url: parseWebhookUrl(raw('WEBHOOK_URL'), problems),

@@ -32,6 +32,11 @@ export const VARIABLES = [
   // storage
   spec('DATA_DIR', './data', 'Directory of the embedded SQLite file, the blob directory and upload temp files.'),
   spec(
+    'MIN_FREE_DISK_MB',
+    '256',
+    'Below this much free space on the disks written to (temp files, blob directory, SQLite), uploads answer `503 TS_STORAGE_FULL` and `/readyz` is not ready (0 = off).',
+  ),
+  spec(
     'DATABASE_URL',
     undefined,
     'Metadata database: unset = SQLite `DATA_DIR/thumbsmith.db`; `sqlite:PATH` or `postgres://…`.',
@@ -114,6 +119,11 @@ export const VARIABLES = [
     'GC_GRACE_SECONDS',
     '3600',
     'Blobs younger than this are never garbage-collected (uploads and renders in flight write blobs before rows).',
+  ),
+  spec(
+    'GC_REFERENCE_GRACE_SECONDS',
+    '900',
+    'A content reference no image holds (an upload cut off by a crash) this old is dropped with its blobs by every sweep; keep it above the longest put of an original.',
   ),
   spec(
     'WEBHOOK_URL',

@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   // infrastructure (transient)
   TS_STORAGE_UNAVAILABLE: { status: 503, title: 'Blob storage is unavailable', retryable: true },
   TS_DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable', retryable: true },
+  TS_STORAGE_FULL: { status: 503, title: 'The server is out of disk space', retryable: true },
   TS_QUEUE_UNAVAILABLE: { status: 503, title: 'The job queue is unavailable', retryable: true },
   TS_BLOB_MISSING: { status: 500, title: 'A stored blob is missing', retryable: true },
   TS_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down', retryable: true },
@@ -100,9 +101,11 @@ export class ThumbsmithError extends Error {
   }
 }
 
-/** Any thrown value as a catalogue error; unknown errors become `TS_INTERNAL` (retryable). */
+/**
+ * Any thrown value as a catalogue error; unknown errors become `TS_INTERNAL` (retryable). Their message stays in the
+ * cause, for the logs: it may name paths, hosts or addresses, which a detail never does.
+ */
 export function toThumbsmithError(error: unknown): ThumbsmithError {
   if (error instanceof ThumbsmithError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ThumbsmithError('TS_INTERNAL', message, { cause: error });
+  return new ThumbsmithError('TS_INTERNAL', 'An unexpected error occurred.', { cause: error });
 }

@@ -86,6 +86,8 @@ export const ImageView = Type.Object(
 
 const Check = Type.Object({
   ok: Type.Boolean(),
+  /** Answered (or still answering) later than 2 s: reported, but still ready. */
+  slow: Type.Optional(Type.Boolean()),
   latencyMs: Type.Number(),
   error: Type.Optional(Type.String()),
   /** Catalogue code of the failure (`TS_DATABASE_UNAVAILABLE`, `TS_QUEUE_UNAVAILABLE`, `TS_STORAGE_UNAVAILABLE`). */
@@ -98,6 +100,16 @@ export const Readiness = Type.Object({
     database: Check,
     queue: Check,
     storage: Check,
+    /** Free space on the disks this process writes to (DATA_DIR/tmp, and the blob and SQLite directories). */
+    disk: Type.Optional(
+      Type.Object({
+        ok: Type.Boolean(),
+        freeMb: Type.Number(),
+        minFreeMb: Type.Number(),
+        /** `TS_STORAGE_FULL` below the minimum (MIN_FREE_DISK_MB). */
+        code: Type.Optional(Type.String()),
+      }),
+    ),
     workers: Type.Optional(
       Type.Object({
         ok: Type.Boolean(),

@@ -126,9 +126,10 @@ export interface MetadataStore {
   /**
    * System-wide. Removes contents that no image references any more and that nobody acquired since `before` (references
    * leaked by a crash between acquiring and inserting, or between deleting a row and releasing), and returns them so
-   * that their blobs can be deleted.
+   * that their blobs can be deleted. With `since`, only contents last acquired at or after it are looked at (a cheap
+   * pass over recent ones).
    */
-  reapUnreferencedContents(before: Date, limit: number): Promise<ContentRef[]>;
+  reapUnreferencedContents(before: Date, limit: number, since?: Date): Promise<ContentRef[]>;
 
   /** System-wide. The subset of `generations` that belong to a live content. */
   existingContentGenerations(generations: readonly string[]): Promise<Set<string>>;

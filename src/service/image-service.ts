@@ -13,6 +13,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { annotateImage } from '../telemetry/stages.js';
 import { admitOriginal } from './admit-original.js';
 import type { ContentBlobs } from './content-blobs.js';
+import type { DiskSpace } from './disk-space.js';
 import { type SpooledFile, spoolToTempFile } from './spool.js';
 import type { VariantRefresher } from './variant-refresh.js';
 import { checkCallbackUrl } from './webhooks.js';
@@ -25,6 +26,8 @@ export interface ImageServiceDeps {
   limits: ImagingLimits & { maxUploadBytes: number };
   /** Directory for upload temp files (same machine, any filesystem). */
   tempDir: string;
+  /** The free-space floor checked before an upload is spooled; none = unchecked. */
+  diskSpace?: Pick<DiskSpace, 'assertRoom'>;
   logger: Logger;
   /** Upload sizes; nothing is recorded without it. */
   metrics?: Metrics;
@@ -102,8 +105,18 @@ export class ImageService {
     }
   }
 
-  /** Streams an upload into a temp file, counted against the size limit and hashed; the caller removes it. */
-  spool(stream: Readable): Promise<SpooledFile> {
+  /**
+   * Streams an upload into a temp file, counted against the size limit and hashed; the caller removes it. Refused
+   * with `TS_STORAGE_FULL` before a byte is written when the disk is below its free-space floor.
+   */
+  async spool(stream: Readable): Promise<SpooledFile> {
+    try {
+      await this.#deps.diskSpace?.assertRoom();
+    } catch (error) {
+      // As when spooling fails: the source is destroyed, its unread bytes are not ours to wait for.
+      stream.destroy();
+      throw error;
+    }
     return spoolToTempFile(stream, this.#deps.tempDir, this.#deps.limits.maxUploadBytes);
   }
 

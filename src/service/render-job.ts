@@ -34,12 +34,13 @@ export interface RenderJobDeps {
  * variant keys are deterministic, each blob put is atomic and `markDone` keeps the first result.
  * A permanent error (corrupt image, limits) fails the image at once; a transient one is recorded and rethrown so
  * the queue delivers the job again after its backoff, until the attempts run out: then the image fails, unless the
- * last error was an outage (database, storage, queue unavailable, or the worker stopping), which leaves it `queued`
- * for the sweeper.
+ * last error was an outage (database, storage, queue unavailable, a full disk, or the worker stopping), which leaves
+ * it `queued` for the sweeper.
  */
 /** Failures of a dependency or of the process, never of the image: they must not fail an image for good. */
 const OUTAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TS_DATABASE_UNAVAILABLE',
+  'TS_STORAGE_FULL',
   'TS_STORAGE_UNAVAILABLE',
   'TS_QUEUE_UNAVAILABLE',
   'TS_SHUTTING_DOWN',
@@ -47,10 +48,36 @@ const OUTAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export function createRenderJobHandler(deps: RenderJobDeps) {
   const now = () => deps.clock?.() ?? new Date();
+
+  /**
+   * The delivery failed before its claim was recorded (or while its answer was lost: the row may say `processing`).
+   * Logged with the image id, and the row is put back to `queued` when the database lets us, so that it does not look
+   * claimed until the processing staleness bound; the queue delivers the job again after its backoff, and after the
+   * last attempt the sweeper re-enqueues the `queued` row after SWEEP_STALE_MS.
+   */
+  async function releaseUnclaimed(imageId: string, log: Logger, thrown: unknown): Promise<void> {
+    const error = toThumbsmithError(thrown);
+    deps.metrics?.job('retried', error.code);
+    log.warn(
+      { err: thrown, code: error.code },
+      'delivery failed before the image could be claimed; it will be retried',
+    );
+    const recorded: ImageError = { code: error.code, message: error.detail };
+    await deps.metadata.markRetrying(imageId, recorded, now()).catch((releaseError: unknown) => {
+      log.warn({ err: releaseError }, 'could not put the image back to queued; the sweeper will');
+    });
+  }
+
   return async function renderJob(job: ClaimedJob<'render'>, signal: AbortSignal): Promise<void> {
     const { imageId } = job.data;
     const log = deps.logger.child({ imageId, jobId: job.id, attempt: job.attempt });
-    const image = await deps.metadata.markProcessing(imageId, job.attempt, now());
+    let image: ImageRecord | undefined;
+    try {
+      image = await deps.metadata.markProcessing(imageId, job.attempt, now());
+    } catch (thrown) {
+      await releaseUnclaimed(imageId, log, thrown);
+      throw toThumbsmithError(thrown);
+    }
     if (!image) {
       deps.metrics?.job('dropped');
       log.info('image no longer exists; job dropped');

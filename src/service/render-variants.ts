@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { variantKeyFor } from '../domain/content-keys.js';
+import { isStorageFull, storageFullError } from '../domain/dependency-errors.js';
 import { ThumbsmithError } from '../domain/errors.js';
 import type { StoredImage, Variant } from '../domain/image.js';
 import { FILE_EXTENSIONS, type Preset } from '../domain/preset.js';
@@ -11,6 +11,7 @@ import { type ImageInput, type ImagingLimits, render } from '../imaging/index.js
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { stageObserver, timeStage } from '../telemetry/stages.js';
+import { tempFilePath } from './temp-files.js';
 
 export interface RenderVariantsDeps {
   blobs: BlobStore;
@@ -71,11 +72,16 @@ async function withOriginal<T>(
 ): Promise<T> {
   const local = deps.blobs.localPath?.(key);
   if (local) return use({ path: local });
-  const path = join(deps.tempDir, `original-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const path = tempFilePath(deps.tempDir, 'original');
   try {
-    await timeStage(deps.metrics, 'load', undefined, async () =>
-      pipeline(await deps.blobs.get(key), createWriteStream(path)),
-    );
+    await timeStage(deps.metrics, 'load', undefined, async () => {
+      const blob = await deps.blobs.get(key);
+      try {
+        await pipeline(blob, createWriteStream(path));
+      } catch (error) {
+        throw isStorageFull(error) ? storageFullError(error, 'Copying the original for rendering') : error;
+      }
+    });
     return await use({ path });
   } finally {
     await rm(path, { force: true });

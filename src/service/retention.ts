@@ -15,10 +15,15 @@ export interface MaintenanceDeps {
   /** How often the periodic sweep also collects garbage (a forced run always does); 0 = only when forced. */
   gcIntervalMs: number;
   /**
-   * Blobs and contents younger than this are never collected: an upload in flight stores its original before its
-   * row exists, a render in flight writes variants before its row lists them.
+   * Blobs of generations without a content row younger than this are never collected: a render in flight writes
+   * variants before its row lists them.
    */
   gcGraceMs: number;
+  /**
+   * A content no image references, acquired longer ago than this, is a reference leaked by an upload cut off by a
+   * crash (an upload in flight holds one for the put of its original only); every run reaps it with its blobs.
+   */
+  referenceGraceMs: number;
   logger: Logger;
   clock?: () => Date;
 }
@@ -34,6 +39,11 @@ export interface MaintenanceReport {
 
 /** Blob prefixes the garbage collector walks: the content layout and the one before it. */
 const GC_PREFIXES = ['content/', 'originals/', 'variants/'] as const;
+/**
+ * Every run looks at references leaked this recently (past their grace); older ones are the full collection's, so the
+ * frequent run stays a short index range scan however many contents there are.
+ */
+const RECENT_REFERENCE_WINDOW_MS = 60 * 60 * 1000;
 /** Keys looked at per run and prefix; a larger store is finished by the next runs. */
 const MAX_KEYS_PER_RUN = 100_000;
 const CHECK_BATCH = 500;
@@ -41,10 +51,11 @@ const CHECK_BATCH = 500;
 /**
  * Retention and garbage collection, run by the sweeper (`SWEEP_INTERVAL_MS`) and by `thumbsmith sweep`.
  * - Retention deletes images older than `retentionMs` exactly like `DELETE /v1/images/{id}` does.
- * - The collector reaps contents whose references leaked (no image uses them, untouched for the grace period) and
- *   deletes blobs no row accounts for: keys of a content generation that has no row, and keys of the layout before
- *   content addressing whose image is gone — each only once older than the grace period (generations and image ids
- *   carry their creation time).
+ * - Every run reaps contents whose references leaked recently (no image uses them, untouched for the reference
+ *   grace: an upload cut off by a crash), with their blobs.
+ * - The collector reaps every such content and deletes blobs no row accounts for: keys of a content generation that
+ *   has no row, and keys of the layout before content addressing whose image is gone — each only once older than the
+ *   grace period (generations and image ids carry their creation time).
  */
 export class Maintenance {
   readonly #deps: MaintenanceDeps;
@@ -55,13 +66,19 @@ export class Maintenance {
     this.#deps = deps;
   }
 
-  /** One pass; `force` collects garbage whatever the interval says. */
+  /**
+   * One pass: retention, references leaked by recent crashes, and, when due (or with `force`), the whole collection.
+   */
   async run(options: { force?: boolean } = {}): Promise<MaintenanceReport> {
     const expired = this.#deps.retentionMs > 0 ? await this.#deps.lifecycle.expire(this.#deps.retentionMs) : 0;
     const now = Date.now();
     const due = this.#deps.gcIntervalMs > 0 && now - this.#lastCollection >= this.#deps.gcIntervalMs;
     // A collection still running (a big store, a short interval) is not started twice.
-    if ((!options.force && !due) || this.#collecting) return { expired, reapedContents: 0, orphanBlobs: 0 };
+    if ((!options.force && !due) || this.#collecting) {
+      const reapedContents = await this.#reapLeakedReferences(RECENT_REFERENCE_WINDOW_MS);
+      if (reapedContents > 0) this.#deps.logger.info({ reapedContents }, 'leaked content references reaped');
+      return { expired, reapedContents, orphanBlobs: 0 };
+    }
     this.#lastCollection = now;
     this.#collecting = true;
     try {
@@ -72,19 +89,25 @@ export class Maintenance {
   }
 
   async collectGarbage(): Promise<Omit<MaintenanceReport, 'expired'>> {
-    const { metadata, content, logger } = this.#deps;
     const cutoff = this.#now().getTime() - this.#deps.gcGraceMs;
-    let reapedContents = 0;
-    for (;;) {
-      const reaped = await metadata.reapUnreferencedContents(new Date(cutoff), CHECK_BATCH);
-      for (const ref of reaped) await content.deleteContent(ref);
-      reapedContents += reaped.length;
-      if (reaped.length < CHECK_BATCH) break;
-    }
+    const reapedContents = await this.#reapLeakedReferences();
     let orphanBlobs = 0;
     for (const prefix of GC_PREFIXES) orphanBlobs += await this.#collectPrefix(prefix, cutoff);
-    if (reapedContents + orphanBlobs > 0) logger.info({ reapedContents, orphanBlobs }, 'garbage collected');
+    if (reapedContents + orphanBlobs > 0) this.#deps.logger.info({ reapedContents, orphanBlobs }, 'garbage collected');
     return { reapedContents, orphanBlobs };
+  }
+
+  /** Reaps contents no image references, acquired before the reference grace (and within `windowMs` of it). */
+  async #reapLeakedReferences(windowMs?: number): Promise<number> {
+    const before = this.#now().getTime() - this.#deps.referenceGraceMs;
+    const since = windowMs === undefined ? undefined : new Date(before - windowMs);
+    let reapedContents = 0;
+    for (;;) {
+      const reaped = await this.#deps.metadata.reapUnreferencedContents(new Date(before), CHECK_BATCH, since);
+      for (const ref of reaped) await this.#deps.content.deleteContent(ref);
+      reapedContents += reaped.length;
+      if (reaped.length < CHECK_BATCH) return reapedContents;
+    }
   }
 
   async #collectPrefix(prefix: string, cutoff: number): Promise<number> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isStorageFull, storageFullError } from '../domain/dependency-errors.js';
 import { ThumbsmithError } from '../domain/errors.js';
+import { tempFilePath } from './temp-files.js';
 
 export interface SpooledFile {
   path: string;
@@ -24,14 +25,14 @@ const WRITE_BATCH_BYTES = 256 * 1024;
 /**
  * Streams an upload to a temp file, counting bytes as they arrive (a `Content-Length` is never trusted) and hashing
  * them, so that neither the size limit nor the hash needs the whole upload in memory. On any failure the temp file is
- * gone before the error reaches the caller, and the source is destroyed.
+ * gone before the error reaches the caller, and the source is destroyed; a full disk is `TS_STORAGE_FULL`.
  */
 export async function spoolToTempFile(
   source: NodeJS.ReadableStream,
   dir: string,
   maxBytes: number,
 ): Promise<SpooledFile> {
-  const path = join(dir, `upload-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const path = tempFilePath(dir, 'upload');
   const remove = () => rm(path, { force: true });
   const hash = createHash('sha256');
   const head: Buffer[] = [];
@@ -71,7 +72,7 @@ export async function spoolToTempFile(
     // Leaving the loop early has destroyed the source already.
     await handle?.close().catch(() => undefined);
     await remove();
-    throw error;
+    throw isStorageFull(error) ? storageFullError(error, 'Receiving the upload') : error;
   }
   return { path, bytes, sha256: hash.digest('hex'), head: Buffer.concat(head), remove };
 }

@@ -166,10 +166,20 @@ function pingRedis(port: number): Promise<true | undefined> {
 // ---------------------------------------------------------------------------------------------------------------
 // A TCP proxy in front of a dependency, so a test can take it away and give it back without touching the server
 
+/** How the proxy mangles what the dependency answers, from the next connection on. */
+export interface ProxyFault {
+  /** Each chunk of the answer is held this long: a slow dependency that still answers. */
+  delayMs?: number;
+  /** The connection is reset (RST) once more than this many bytes of answer went through: a reset mid-body. */
+  resetAfterBytes?: number;
+}
+
 export interface TcpProxy {
   port: number;
   /** Closes the listener and every open connection: new connections are refused, open ones reset. */
   cut(): Promise<void>;
+  /** Applies `fault` to connections opened from now on (existing ones are cut, so clients reconnect); `{}` heals. */
+  fault(fault: ProxyFault): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -178,6 +188,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let current: ProxyFault = {};
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -191,7 +202,25 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       upstream.on('error', () => client.destroy());
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
-      client.pipe(upstream).pipe(client);
+      const { delayMs = 0, resetAfterBytes } = current;
+      if (delayMs === 0 && resetAfterBytes === undefined) {
+        client.pipe(upstream).pipe(client);
+        return;
+      }
+      client.pipe(upstream);
+      let answered = 0;
+      upstream.on('data', (chunk: Buffer) => {
+        // Up to the reset point the answer goes through; the reset follows once those bytes had time to arrive.
+        const allowed = resetAfterBytes === undefined ? chunk.length : Math.max(0, resetAfterBytes - answered);
+        answered += chunk.length;
+        const forward = () => {
+          if (client.destroyed) return;
+          if (allowed > 0) client.write(chunk.subarray(0, allowed));
+          if (allowed < chunk.length) setTimeout(() => client.resetAndDestroy(), 100);
+        };
+        if (delayMs > 0) setTimeout(forward, delayMs);
+        else forward();
+      });
     });
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
@@ -212,6 +241,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   return {
     port,
     cut,
+    async fault(fault) {
+      current = fault;
+      for (const socket of sockets) socket.destroy();
+    },
     async restore() {
       if (!server) await listen(port);
     },

@@ -171,7 +171,7 @@ describe.runIf(enabled)('dependency outages (api and worker processes behind pro
     expect((await fetch(`${worker.url}/docs/json`)).status).toBe(404);
     expect((await fetch(`${api.url}/docs/json`)).status).toBe(200);
     const workerReady = await readiness(worker.url);
-    expect(Object.keys(workerReady.body.checks).sort()).toEqual(['database', 'queue', 'storage', 'workers']);
+    expect(Object.keys(workerReady.body.checks).sort()).toEqual(['database', 'disk', 'queue', 'storage', 'workers']);
     expect((await readiness(api.url)).body.checks).not.toHaveProperty('workers');
   });
 

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { errorReason } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type {
   ConsumerOptions,
@@ -178,8 +179,10 @@ class BullmqJobQueue implements JobQueue {
       );
     } catch (error) {
       if (error instanceof ThumbsmithError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action}: ${reason}`, { cause: error });
+      // The message names Redis's address (`connect ECONNREFUSED 10.0.0.6:6379`): only the code goes in the detail.
+      throw new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action} (${errorReason(error)}).`, {
+        cause: error,
+      });
     }
   }
 

@@ -19,6 +19,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertValidKey, assertValidPrefix } from '../../domain/blob-keys.js';
+import { isStorageFull, storageFullError } from '../../domain/dependency-errors.js';
 import { ThumbsmithError, toThumbsmithError } from '../../domain/errors.js';
 import type { BlobInfo, BlobSource, BlobStore } from '../../ports/blob-store.js';
 
@@ -163,7 +164,7 @@ export class FsBlobStore implements BlobStore {
       await access(this.#root, fsConstants.W_OK);
       await access(this.#tempDir, fsConstants.W_OK);
     } catch (error) {
-      throw new ThumbsmithError('TS_STORAGE_UNAVAILABLE', `Blob directory ${this.#root} is not writable`, {
+      throw new ThumbsmithError('TS_STORAGE_UNAVAILABLE', 'The blob directory is not writable', {
         cause: error,
       });
     }
@@ -253,7 +254,7 @@ async function writeTemp(temp: string, source: BlobSource): Promise<number> {
     } catch (error) {
       // ENOENT names the source even when the temp directory is what is missing, so look at the source itself.
       if (isMissing(error) && !(await exists(source.path))) {
-        throw new ThumbsmithError('TS_INTERNAL', `Source file ${source.path} does not exist`, { cause: error });
+        throw new ThumbsmithError('TS_INTERNAL', 'The source file of a put does not exist', { cause: error });
       }
       throw error;
     }
@@ -352,9 +353,13 @@ function missing(key: string): ThumbsmithError {
   return new ThumbsmithError('TS_BLOB_MISSING', `Blob ${key} does not exist`);
 }
 
-/** Filesystem failures (full disk, permissions, I/O) mean the storage cannot serve us: retryable. */
+/**
+ * A full disk is `TS_STORAGE_FULL`; other filesystem failures (permissions, I/O) mean the storage cannot serve us.
+ * Both are retryable.
+ */
 function fsError(error: unknown, operation: string, key: string): ThumbsmithError {
   if (error instanceof ThumbsmithError) return error;
+  if (isStorageFull(error)) return storageFullError(error, `Blob ${operation} of ${key}`);
   const code = errnoOf(error);
   // System errors carry a syscall; Node's own ERR_* codes (e.g. a prematurely closed stream) are not storage faults.
   if (code !== undefined && typeof (error as NodeJS.ErrnoException).syscall === 'string') {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
@@ -34,8 +34,9 @@ export interface S3BlobStoreOptions {
    */
   prefix?: string;
   /**
-   * Total time `ping` may take, retries included.
-   * @defaultValue 3000
+   * Total time `ping` may take, retries included. Readiness calls a store slower than 2 s "slow", not down; this is
+   * when it gives up on it.
+   * @defaultValue 10000
    */
   pingTimeoutMs?: number;
 }
@@ -60,7 +61,7 @@ export class S3BlobStore implements BlobStore {
     this.#client = options.client;
     this.#bucket = options.bucket;
     this.#prefix = normalisePrefix(options.prefix ?? '');
-    this.#pingTimeoutMs = options.pingTimeoutMs ?? 3000;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
   }
 
   /**
@@ -92,13 +93,22 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /** The object's body as it streams from S3; throws `TS_BLOB_MISSING` before returning when the key is absent. */
+  /**
+   * The object's body as it streams from S3; throws `TS_BLOB_MISSING` before returning when the key is absent. A
+   * failure while the body streams (the connection reset mid-download) is a catalogue error too, like one of the
+   * request, so a reader that meets it sees the storage outage it is.
+   */
   async get(key: string): Promise<Readable> {
     assertValidKey(key);
     try {
       const output = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
       if (!(output.Body instanceof Readable)) throw new ThumbsmithError('TS_INTERNAL', 'S3 returned no body stream');
-      return output.Body;
+      const body = output.Body;
+      const mapped = new PassThrough();
+      body.once('error', (error) => mapped.destroy(s3Error(error, 'get', key)));
+      // A reader that stops early destroys `mapped`: the socket must go with it.
+      mapped.once('close', () => body.destroy());
+      return body.pipe(mapped);
     } catch (error) {
       if (isNoSuchKey(error)) throw missing(key);
       throw s3Error(error, 'get', key);
@@ -156,7 +166,7 @@ export class S3BlobStore implements BlobStore {
       });
     } catch (error) {
       // Whatever the reason (network, credentials, no such bucket), the store cannot serve us.
-      const mapped = s3Error(error, 'ping', this.#bucket);
+      const mapped = s3Error(error, 'ping', 'the bucket');
       throw mapped.code === 'TS_STORAGE_UNAVAILABLE'
         ? mapped
         : new ThumbsmithError('TS_STORAGE_UNAVAILABLE', mapped.detail, { cause: error });
@@ -181,14 +191,14 @@ export class S3BlobStore implements BlobStore {
     try {
       size = (await stat(file)).size;
     } catch (error) {
-      throw new ThumbsmithError('TS_INTERNAL', `Source file ${file} cannot be read`, { cause: error });
+      throw new ThumbsmithError('TS_INTERNAL', 'The source file of a put cannot be read', { cause: error });
     }
     if (size > PART_SIZE) {
       try {
         return await this.#upload(target, createReadStream(file), key);
       } catch (error) {
         if (!(error instanceof SourceStreamFailure)) throw error;
-        throw new ThumbsmithError('TS_INTERNAL', `Source file ${file} cannot be read`, { cause: error.error });
+        throw new ThumbsmithError('TS_INTERNAL', 'The source file of a put cannot be read', { cause: error.error });
       }
     }
     // Small files go up as one buffer: a retried request can resend a buffer, not a half-read stream.

@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, sql, type UpdateObject } from 'kysely';
 import type { ContentRef } from '../../domain/content-keys.js';
+import { errorReason } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { ImageError, ImageRecord, ImageStatus, NewImage, OriginalInfo, Variant } from '../../domain/image.js';
 import type { ImageListQuery, MetadataStore, WorkerHeartbeat } from '../../ports/metadata-store.js';
@@ -147,13 +148,16 @@ export class KyselyMetadataStore implements MetadataStore {
     this.#assertOpen();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.#pingTimeoutMs} ms`)), this.#pingTimeoutMs);
+      const message = `Database ping: no answer within ${this.#pingTimeoutMs} ms.`;
+      timer = setTimeout(() => reject(new ThumbsmithError('TS_DATABASE_UNAVAILABLE', message)), this.#pingTimeoutMs);
     });
     try {
       await Promise.race([sql`select 1`.execute(this.#db), timeout]);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new ThumbsmithError('TS_DATABASE_UNAVAILABLE', `Database ping failed: ${message}`, { cause: error });
+      if (error instanceof ThumbsmithError) throw error;
+      throw new ThumbsmithError('TS_DATABASE_UNAVAILABLE', `Database ping failed (${errorReason(error)}).`, {
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -326,7 +330,7 @@ export class KyselyMetadataStore implements MetadataStore {
     });
   }
 
-  async reapUnreferencedContents(before: Date, limit: number): Promise<ContentRef[]> {
+  async reapUnreferencedContents(before: Date, limit: number, since?: Date): Promise<ContentRef[]> {
     const count = Math.floor(limit);
     if (!(count > 0)) return [];
     const ms = toEpochMs(before);
@@ -335,6 +339,7 @@ export class KyselyMetadataStore implements MetadataStore {
         .selectFrom('contents')
         .selectAll()
         .where('updated_at', '<', ms)
+        .where('updated_at', '>=', since === undefined ? 0 : toEpochMs(since))
         .where((eb) => eb.not(eb.exists(referencingImages(eb))))
         .orderBy('updated_at')
         .limit(count)

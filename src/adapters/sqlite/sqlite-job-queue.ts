@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { errorReason, isStorageFull, storageFullError } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type {
   ConsumerOptions,
@@ -163,6 +164,6 @@ class SqliteJobQueue implements JobQueue {
 }
 
 function unavailable(action: string, cause: unknown): ThumbsmithError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action}: ${reason}`, { cause });
+  if (isStorageFull(cause)) return storageFullError(cause, `Could not ${action}`);
+  return new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action} (${errorReason(cause)}).`, { cause });
 }

@@ -17,31 +17,120 @@ export interface HealthRoutesOptions {
   workers?: () => WorkerState;
   /** A worker whose last contact with the queue is older than this is not alive. */
   heartbeatStaleMs: number;
+  /** Free space on the disks this process writes to, against the configured minimum (below it: not ready). */
+  disk?: () => Promise<DiskCheck>;
   /** Every worker's shared heartbeat record seen since the given time (listed, never fails readiness). */
   heartbeats?: (since: Date) => Promise<WorkerHeartbeat[]>;
+}
+
+export interface DiskCheck {
+  ok: boolean;
+  freeMb: number;
+  minFreeMb: number;
+  /** `TS_STORAGE_FULL` when below the minimum. */
+  code?: ErrorCode;
 }
 
 /** How far back `/readyz` lists worker heartbeats. */
 const HEARTBEAT_LIST_WINDOW_MS = 60 * 60 * 1000;
 
-const CHECK_TIMEOUT_MS = 2000;
+/**
+ * A dependency that answers later than this is reported `slow` but still counts as ready: an S3 or a database that is
+ * merely busy under ordinary load must not take the process out of rotation. It is also as long as `/readyz` waits.
+ */
+const SLOW_CHECK_MS = 2000;
+/** A dependency that fails, or has not answered for this long, is down: the process is not ready. */
+const DOWN_CHECK_MS = 10_000;
 
-/** Runs one dependency check, bounded; a failure carries the dependency's catalogue code (whatever was thrown). */
-async function timedCheck(check: () => Promise<void>, unavailable: ErrorCode) {
-  const started = performance.now();
-  try {
-    await Promise.race([
-      check(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref()),
-    ]);
-    return { ok: true, latencyMs: Math.round(performance.now() - started) };
-  } catch (error) {
-    const code = error instanceof ThumbsmithError ? error.code : unavailable;
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message, code };
+interface CheckResult {
+  ok: boolean;
+  /** Still answering, but later than {@link SLOW_CHECK_MS}. */
+  slow?: boolean;
+  latencyMs: number;
+  error?: string;
+  code?: ErrorCode;
+}
+
+/**
+ * One dependency's check, shared by concurrent `/readyz` requests (a probe storm never runs more than one check per
+ * dependency at a time). A request waits for the running check up to {@link SLOW_CHECK_MS}; past that it answers
+ * `slow`, ready unless the previous check found the dependency down, and the check runs on in the background, bounded
+ * by {@link DOWN_CHECK_MS}, for the next request to see.
+ */
+class DependencyCheck {
+  readonly #check: () => Promise<void>;
+  readonly #unavailable: ErrorCode;
+  #running: { started: number; result: Promise<CheckResult> } | undefined;
+  #last: CheckResult | undefined;
+
+  constructor(check: () => Promise<void>, unavailable: ErrorCode) {
+    this.#check = check;
+    this.#unavailable = unavailable;
+  }
+
+  async read(): Promise<CheckResult> {
+    const running = this.#running ?? this.#start();
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      running.result,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), SLOW_CHECK_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (answered) return answered;
+    const latencyMs = Math.round(performance.now() - running.started);
+    if (this.#last && !this.#last.ok) return { ...this.#last, latencyMs };
+    return { ok: true, slow: true, latencyMs };
+  }
+
+  #start(): { started: number; result: Promise<CheckResult> } {
+    const started = performance.now();
+    const result = this.#run(started).then((outcome) => {
+      this.#last = outcome;
+      this.#running = undefined;
+      return outcome;
+    });
+    this.#running = { started, result };
+    return this.#running;
+  }
+
+  /** Never rejects: a failure becomes a result carrying the dependency's code and a detail fit for anyone to read. */
+  async #run(started: number): Promise<CheckResult> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.#check(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new ThumbsmithError(this.#unavailable, `No answer within ${DOWN_CHECK_MS} ms.`)),
+            DOWN_CHECK_MS,
+          );
+        }),
+      ]);
+      const latencyMs = Math.round(performance.now() - started);
+      return latencyMs > SLOW_CHECK_MS ? { ok: true, slow: true, latencyMs } : { ok: true, latencyMs };
+    } catch (error) {
+      // Adapters' details name no addresses; anything else is summed up by the dependency's title.
+      const problem = error instanceof ThumbsmithError ? error : new ThumbsmithError(this.#unavailable);
+      return {
+        ok: false,
+        latencyMs: Math.round(performance.now() - started),
+        error: problem.detail,
+        code: problem.code,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, options) => {
+  const { dependencies } = options;
+  const checks = {
+    database: new DependencyCheck(dependencies.database, 'TS_DATABASE_UNAVAILABLE'),
+    queue: new DependencyCheck(dependencies.queue, 'TS_QUEUE_UNAVAILABLE'),
+    storage: new DependencyCheck(dependencies.storage, 'TS_STORAGE_UNAVAILABLE'),
+  };
   app.get(
     '/healthz',
     {
@@ -58,17 +147,17 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: database, queue and storage reachable; workers alive',
+        summary: 'Readiness: database, queue and storage reachable (slow is still ready); free disk; workers alive',
         tags: ['health'],
         response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_request, reply) => {
-      const { dependencies } = options;
-      const [database, queue, storage, heartbeats] = await Promise.all([
-        timedCheck(dependencies.database, 'TS_DATABASE_UNAVAILABLE'),
-        timedCheck(dependencies.queue, 'TS_QUEUE_UNAVAILABLE'),
-        timedCheck(dependencies.storage, 'TS_STORAGE_UNAVAILABLE'),
+      const [database, queue, storage, disk, heartbeats] = await Promise.all([
+        checks.database.read(),
+        checks.queue.read(),
+        checks.storage.read(),
+        options.disk?.(),
         listHeartbeats(options),
       ]);
       const state = options.workers?.();
@@ -82,10 +171,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         lastHeartbeat: state.lastHeartbeat?.toISOString() ?? null,
         ...(state.workerId ? { workerId: state.workerId } : {}),
       };
-      const ready = database.ok && queue.ok && storage.ok && (workers?.ok ?? true);
+      const ready = database.ok && queue.ok && storage.ok && (disk?.ok ?? true) && (workers?.ok ?? true);
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'unready',
-        checks: { database, queue, storage, ...(workers ? { workers } : {}) },
+        checks: { database, queue, storage, ...(disk ? { disk } : {}), ...(workers ? { workers } : {}) },
         ...(heartbeats ? { heartbeats } : {}),
       });
     },
@@ -102,7 +191,7 @@ async function listHeartbeats(options: HealthRoutesOptions) {
       options.heartbeats(new Date(now - HEARTBEAT_LIST_WINDOW_MS)),
       new Promise<never>((_, reject) => {
         // Bounded like the checks: a hanging database must not hold /readyz.
-        timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error('timed out')), SLOW_CHECK_MS);
       }),
     ]).finally(() => clearTimeout(timer));
     return records.map((record) => {
