@@ -61,7 +61,10 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const runtime = await compose(config, logger);
+  // A role starts the imaging children it needs: the API probes uploads, the worker renders.
+  const runtime = await compose(config, logger, {
+    warm: { probe: role === 'all' || role === 'api', render: role === 'all' || role === 'worker' },
+  });
   if (command === 'sweep') {
     const report = await runtime.sweep({ force: true });
     process.stdout.write(`re-enqueued ${report.requeued} image(s)\n`);

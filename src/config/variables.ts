@@ -84,6 +84,21 @@ export const VARIABLES = [
     'Per-job time limit for rendering; past it the image fails with `TS_RENDER_TIMEOUT`.',
   ),
   spec(
+    'RENDER_MEMORY_LIMIT_MB',
+    '1024',
+    'Memory ceiling of one probe or render: the child process doing it is killed past this resident size (`TS_RENDER_MEMORY`).',
+  ),
+  spec(
+    'PROBE_TIMEOUT_MS',
+    '10000',
+    'Time limit of reading an image header (at upload, and after fetching an upload by URL); past it `TS_RENDER_TIMEOUT`.',
+  ),
+  spec(
+    'PROBE_CHILDREN',
+    '1',
+    'Child processes an API process keeps for header probes (workers render in WORKER_CONCURRENCY children).',
+  ),
+  spec(
     'DRAIN_TIMEOUT_MS',
     '25000',
     'On SIGTERM, how long running requests and jobs may finish before the process closes (job leases then expire).',
