@@ -81,7 +81,7 @@ export const VARIABLES = [
   spec(
     'JOB_TIMEOUT_MS',
     '60000',
-    'Per-job time limit for rendering; past it the image fails with `TS_RENDER_TIMEOUT`.',
+    'Per-job time limit for rendering; past it the child process rendering is killed and the image fails with `TS_RENDER_TIMEOUT`.',
   ),
   spec(
     'RENDER_MEMORY_LIMIT_MB',

@@ -118,7 +118,8 @@ describe('imaging pool', () => {
 
   it('answers an image error from the child with its catalogue code, and the child stays', async () => {
     const imaging = pool();
-    const [pid] = await childPids((imaging.warm(), imaging), 1);
+    imaging.warm();
+    const [pid] = await childPids(imaging, 1);
     await expect(imaging.probe({ buffer: Buffer.from('not an image') }, DEFAULT_IMAGING_LIMITS)).rejects.toMatchObject({
       code: 'TS_UNSUPPORTED_MEDIA',
     });
