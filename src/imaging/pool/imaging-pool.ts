@@ -62,7 +62,7 @@ interface Running {
   id: number;
   task: Task;
   /** Render steps started and not yet ended, by the child's token: closed with the error if the child dies. */
-  steps: Map<number, (error?: unknown) => void>;
+  steps: Map<number, { label: string; done?: (error?: unknown) => void }>;
   cleanup(): void;
 }
 
@@ -240,12 +240,13 @@ export class ImagingPool implements Imager {
     if (!running || running.id !== message.id) return;
     switch (message.type) {
       case 'step-start': {
-        const done = running.task.observe?.({ step: message.step, ...(message.preset && { preset: message.preset }) });
-        if (done) running.steps.set(message.token, done);
+        const event = { step: message.step, ...(message.preset && { preset: message.preset }) };
+        const label = message.preset ? `${message.step} "${message.preset}"` : message.step;
+        running.steps.set(message.token, { label, done: running.task.observe?.(event) });
         return;
       }
       case 'step-end':
-        running.steps.get(message.token)?.(message.error && fromWireError(message.error));
+        running.steps.get(message.token)?.done?.(message.error && fromWireError(message.error));
         running.steps.delete(message.token);
         return;
       case 'failed':
@@ -283,7 +284,7 @@ export class ImagingPool implements Imager {
     const id = ++this.#requestIds;
     const { name } = this.#options;
     const deadline = setTimeout(() => {
-      const budget = `${task.budgetName} took longer than ${task.timeoutMs} ms`;
+      const budget = `${task.budgetName} took longer than ${task.timeoutMs} ms${this.#during(child)}`;
       this.#kill(child, new ThumbsmithError('TS_RENDER_TIMEOUT', `${budget}; it was stopped.`));
     }, task.timeoutMs);
     const memoryPoll = setInterval(() => void this.#checkMemory(child, id), this.#options.memoryPollMs ?? 25);
@@ -311,7 +312,8 @@ export class ImagingPool implements Imager {
     if (!running) return;
     child.running = undefined;
     running.cleanup();
-    for (const done of running.steps.values()) done('error' in outcome ? outcome.error : new Error('step not ended'));
+    for (const { done } of running.steps.values())
+      done?.('error' in outcome ? outcome.error : new Error('step not ended'));
     if ('answer' in outcome) running.task.resolve(outcome.answer);
     else running.task.reject(outcome.error);
     if (this.#busyCount() === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
@@ -345,10 +347,17 @@ export class ImagingPool implements Imager {
     }
     const limitBytes = this.#options.memoryLimitMb * 1024 * 1024;
     if (child.running?.id !== id || rss <= limitBytes) return;
-    const budget = `${child.running.task.budgetName} needed more than ${this.#options.memoryLimitMb} MB of memory`;
+    const limit = `${this.#options.memoryLimitMb} MB of memory`;
+    const budget = `${child.running.task.budgetName} needed more than ${limit}${this.#during(child)}`;
     this.#kill(child, new ThumbsmithError('TS_RENDER_MEMORY', `${budget}; it was stopped.`), {
       rssMb: Math.round(rss / 1024 / 1024),
     });
+  }
+
+  /** `, during <the step the child was in>` for a message, when the child reported steps. */
+  #during(child: Child): string {
+    const current = [...(child.running?.steps.values() ?? [])].at(-1);
+    return current ? `, during ${current.label}` : '';
   }
 
   #busyCount(): number {
