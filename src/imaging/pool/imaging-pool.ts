@@ -159,6 +159,8 @@ export class ImagingPool implements Imager {
         if (child.process.exitCode !== null || child.process.signalCode !== null) resolve();
         else child.process.once('exit', () => resolve());
       });
+      // Wait for the exit even in a process with nothing else to do.
+      child.process.ref();
       child.process.kill('SIGKILL');
       return exited;
     });
@@ -208,6 +210,21 @@ export class ImagingPool implements Imager {
     const starting = [...this.#children].filter((child) => !child.ready).length;
     const wanted = Math.min(this.#waiting.length - starting, this.#options.size - this.#children.size);
     for (let i = 0; i < wanted && !this.#closing; i++) this.#spawn();
+    this.#holdProcess();
+  }
+
+  /** Children keep this process alive only while requests wait or run: idle ones must not keep it from exiting. */
+  #holdProcess(): void {
+    const working = this.#waiting.length > 0 || this.#busyCount() > 0;
+    for (const { process: subprocess } of this.#children) {
+      if (working) {
+        subprocess.ref();
+        subprocess.channel?.ref();
+      } else {
+        subprocess.unref();
+        subprocess.channel?.unref();
+      }
+    }
   }
 
   #spawn(): void {
@@ -219,9 +236,7 @@ export class ImagingPool implements Imager {
     });
     const child: Child = { process: subprocess, pid: subprocess.pid, ready: false, killed: false };
     this.#children.add(child);
-    // Idle children must not keep a finished process alive; a running request holds its own timers.
-    subprocess.unref();
-    subprocess.channel?.unref();
+    this.#holdProcess();
     subprocess.on('message', (message: ChildMessage) => this.#onMessage(child, message));
     subprocess.on('error', (error) => {
       this.#options.logger.warn({ err: error, pool: this.#options.name, pid: child.pid }, 'imaging child error');
