@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ThumbsmithError } from '../../src/domain/errors.js';
 import { DEFAULT_PRESET_VALUES, type Preset, withVersion } from '../../src/domain/preset.js';
 import {
   DEFAULT_IMAGING_LIMITS,
@@ -139,6 +140,18 @@ describe('imaging pool', () => {
     expect(imaging.health().pids).not.toContain(pid);
   });
 
+  it('kills the child of a running render whose caller aborts (the worker stopping), with the caller’s reason', async () => {
+    const imaging = pool();
+    const stopping = new AbortController();
+    const rendering = imaging.render({ buffer: slowJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS, {
+      signal: stopping.signal,
+    });
+    const pid = await busyPid(imaging);
+    stopping.abort(new ThumbsmithError('TS_SHUTTING_DOWN'));
+    await expect(rendering).rejects.toMatchObject({ code: 'TS_SHUTTING_DOWN' });
+    await expectGone(pid);
+  });
+
   it('kills a probe past the memory ceiling (TS_RENDER_MEMORY) long before the bomb is spent', async () => {
     const imaging = pool({ memoryLimitMb: 300 });
     imaging.warm();
@@ -177,12 +190,17 @@ describe('imaging pool', () => {
     expect(order).toEqual(['first', 'second']);
 
     const cancel = new AbortController();
+    const stopping = new AbortController();
     const slow = imaging.render({ buffer: slowJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS);
     const cancelled = imaging.probe({ buffer: normalJpeg }, DEFAULT_IMAGING_LIMITS, { signal: cancel.signal });
+    const stopped = imaging.probe({ buffer: normalJpeg }, DEFAULT_IMAGING_LIMITS, { signal: stopping.signal });
     const closed = imaging.probe({ buffer: normalJpeg }, DEFAULT_IMAGING_LIMITS);
     await busyPid(imaging);
     cancel.abort();
     await expect(cancelled).rejects.toMatchObject({ code: 'TS_RENDER_TIMEOUT' });
+    // A catalogue error as the reason (the worker stopping) is what the request fails with.
+    stopping.abort(new ThumbsmithError('TS_SHUTTING_DOWN', 'stopping'));
+    await expect(stopped).rejects.toMatchObject({ code: 'TS_SHUTTING_DOWN', detail: 'stopping' });
     const pid = imaging.health().pids[0]!;
     const outcomes = Promise.allSettled([closed, slow]);
     await imaging.close(0);

@@ -291,8 +291,13 @@ export class ImagingPool implements Imager {
       }
       return;
     }
-    this.warm();
+    this.#replace();
     this.#pump();
+  }
+
+  /** Starts one child in place of one that is gone (a pool that was warm stays warm). */
+  #replace(): void {
+    if (!this.#closing && this.#children.size < this.#options.size) this.#spawn();
   }
 
   #start(child: Child, task: Task): void {
@@ -347,7 +352,7 @@ export class ImagingPool implements Imager {
     this.#finish(child, { error });
     child.process.kill('SIGKILL');
     // Replace it now rather than on 'exit': the kernel frees its memory either way.
-    if (!this.#closing) this.warm();
+    this.#replace();
   }
 
   async #checkMemory(child: Child, id: number): Promise<void> {
@@ -414,7 +419,9 @@ function diedError(budgetName: string, exitCode: number | null, signal: NodeJS.S
   return new ThumbsmithError('TS_RENDER_CRASHED', `${budgetName} crashed its process (${how}).`);
 }
 
+/** The caller's reason when it is a catalogue error (the worker stopping, a lost job lock), else a timeout. */
 function cancelled(signal: AbortSignal): ThumbsmithError {
+  if (signal.reason instanceof ThumbsmithError) return signal.reason;
   return new ThumbsmithError('TS_RENDER_TIMEOUT', 'Rendering was cancelled', { cause: signal.reason });
 }
 
