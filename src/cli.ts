@@ -167,11 +167,14 @@ function exitFailed(error: unknown, config?: Config): never {
   process.exit(EXIT.failed);
 }
 
-/** The whole runtime, once every directory it writes to is known to be usable. */
-async function composeRuntime({ config, logger }: Context) {
+/**
+ * The whole runtime, once every directory it writes to is known to be usable. `warm` starts the imaging children a
+ * role needs at once (the API probes uploads, the worker renders); other pools start a child when first asked.
+ */
+async function composeRuntime({ config, logger }: Context, warm: { probe?: boolean; render?: boolean } = {}) {
   await prepareDirectories(config, 'all');
   const { compose } = await import('./compose.js');
-  return compose(config, logger);
+  return compose(config, logger, { warm });
 }
 
 async function migrate({ config, logger }: Context): Promise<number> {
@@ -220,7 +223,10 @@ async function serve(role: Role, { config, logger }: Context): Promise<number> {
     import('./server.js'),
     import('./telemetry/tracing.js'),
   ]);
-  const runtime = await composeRuntime({ config, logger });
+  const runtime = await composeRuntime(
+    { config, logger },
+    { probe: role === 'all' || role === 'api', render: role === 'all' || role === 'worker' },
+  );
   // Off unless the standard OTEL_* variables turn an exporter on; ids propagate either way (see config/tracing.ts).
   const tracing = await installTracing(config.tracing);
   if (tracing.recording) logger.info({ exporters: config.tracing.exporters }, 'tracing on');

@@ -2,6 +2,7 @@ import type { Config } from './config/config.js';
 import type { ImageRecord, Variant } from './domain/image.js';
 import { createSafeFetcher, type UrlRules } from './fetcher/index.js';
 import { toImageView } from './http/image-view.js';
+import type { Imager } from './imaging/index.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { ImageEvents } from './ports/image-events.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -22,6 +23,8 @@ export interface LifecyclePorts {
   metadata: MetadataStore;
   queue: JobQueue;
   blobs: BlobStore;
+  /** The render pool: re-renders, and the probe of a fetched upload by URL, run in the worker's children. */
+  imager: Imager;
   tempDir: string;
   logger: Logger;
 }
@@ -64,7 +67,7 @@ export async function composeLifecycle(
   ports: LifecyclePorts,
   closers: Closers,
 ): Promise<LifecycleParts> {
-  const { queue, blobs, tempDir, logger } = ports;
+  const { queue, blobs, imager, tempDir, logger } = ports;
   let events: ImageEvents;
   if (config.queue.kind === 'redis') {
     const { createRedisImageEvents } = await import('./adapters/redis/redis-image-events.js');
@@ -114,6 +117,7 @@ export async function composeLifecycle(
     queue,
     presets: config.presets,
     limits: { ...config.limits },
+    imager,
     timeoutMs: config.jobs.timeoutMs,
     tempDir,
     logger,
@@ -157,6 +161,7 @@ export async function composeLifecycle(
         metadata,
         content,
         limits: config.limits,
+        imager,
         tempDir,
         logger,
       }),

@@ -6,7 +6,7 @@ import { composeLifecycle } from './compose-lifecycle.js';
 import type { Config } from './config/config.js';
 import { createRetryPolicy } from './domain/backoff.js';
 import type { QueueDashboardOptions } from './http/queue-dashboard.js';
-import { configureImaging } from './imaging/index.js';
+import { ImagingPool } from './imaging/index.js';
 import { packageVersion } from './package-version.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { IdempotencyStore } from './ports/idempotency-store.js';
@@ -49,6 +49,8 @@ export interface Runtime {
   keys: KeyStore;
   /** `Idempotency-Key`s of uploads (issue 7), in the metadata database. */
   idempotency: IdempotencyStore;
+  /** The child processes every probe (uploads) and render (jobs, lazy and re-renders) runs in. */
+  imaging: { probe: ImagingPool; render: ImagingPool };
   /** `thumbsmith reprocess`: rerender jobs for images whose variants a preset change made stale. */
   reprocess(options?: { preset?: string }): Promise<{ scanned: number; enqueued: number }>;
   /**
@@ -87,12 +89,20 @@ export async function migrateDatabase(config: Config): Promise<string[]> {
   return migratePostgresDatabase(config.database.url);
 }
 
+export interface ComposeOptions {
+  /**
+   * Which imaging pools start their children at once: the probe pool serves the API's uploads, the render pool the
+   * worker's jobs. A pool not warmed starts a child when first asked (an API's on-request re-render).
+   */
+  warm?: { probe?: boolean; render?: boolean };
+}
+
 /**
- * The composition root: the only code that constructs clients (better-sqlite3, pg, ioredis, S3), sets sharp's
- * globals and wires adapters to the service. Adapter modules are imported lazily so an embedded process never loads
- * the Postgres, Redis or AWS clients.
+ * The composition root: the only code that constructs clients (better-sqlite3, pg, ioredis, S3), starts the imaging
+ * child processes (which apply sharp's globals) and wires adapters to the service. Adapter modules are imported lazily
+ * so an embedded process never loads the Postgres, Redis or AWS clients.
  */
-export async function compose(config: Config, logger: Logger): Promise<Runtime> {
+export async function compose(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<Runtime> {
   const closers: Array<{ name: string; close: () => Promise<unknown> | unknown }> = [];
   const close = async () => {
     for (const { name, close: closeOne } of closers.reverse()) {
@@ -123,7 +133,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     };
     // Spool files and original copies of a process that was killed: nothing else would ever remove them.
     await removeTempLeftovers();
-    configureImaging({ concurrency: config.worker.imagingThreads, cacheMemoryMb: config.worker.imagingCacheMb });
+    const imaging = composeImaging(config, logger, options.warm ?? {}, closers);
     const metrics = createMetrics({ version: packageVersion() });
 
     let sqlite: import('better-sqlite3').Database | undefined;
@@ -237,7 +247,11 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     }
 
     // Issue 8: status events, webhooks, content-addressed blobs, list/delete/retry, waits, preset refresh, retention.
-    const lifecycle = await composeLifecycle(config, { metadata, queue, blobs, tempDir, logger }, closers);
+    const lifecycle = await composeLifecycle(
+      config,
+      { metadata, queue, blobs, imager: imaging.render, tempDir, logger },
+      closers,
+    );
     metadata = lifecycle.metadata;
 
     const diskSpace = new DiskSpace({
@@ -256,6 +270,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       blobs,
       presets: config.presets,
       limits,
+      imager: imaging.probe,
       tempDir,
       logger,
       metrics,
@@ -266,6 +281,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       blobs,
       presets: config.presets,
       limits,
+      imager: imaging.render,
       timeoutMs: config.jobs.timeoutMs,
       tempDir,
       logger,
@@ -284,6 +300,7 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
       watcher: lifecycle.watcher,
       keys,
       idempotency,
+      imaging,
       reprocess: (options) => lifecycle.refresher.reprocess(options),
       metrics,
       diskSpace,
@@ -305,4 +322,31 @@ export async function compose(config: Config, logger: Logger): Promise<Runtime> 
     await close();
     throw error;
   }
+}
+
+/**
+ * The imaging pools: every probe and render runs in a child process with a deadline and a memory ceiling. Uploads are
+ * probed in their own children (PROBE_CHILDREN), so a probe never waits behind a render; jobs render in
+ * WORKER_CONCURRENCY children, one per job the consumer runs at once.
+ */
+function composeImaging(
+  config: Config,
+  logger: Logger,
+  warm: NonNullable<ComposeOptions['warm']>,
+  closers: Array<{ name: string; close: () => Promise<unknown> | unknown }>,
+): { probe: ImagingPool; render: ImagingPool } {
+  const budgets = {
+    memoryLimitMb: config.isolation.memoryLimitMb,
+    probeTimeoutMs: config.isolation.probeTimeoutMs,
+    renderTimeoutMs: config.jobs.timeoutMs,
+    settings: { concurrency: config.worker.imagingThreads, cacheMemoryMb: config.worker.imagingCacheMb },
+    logger,
+  };
+  const probe = new ImagingPool({ ...budgets, name: 'probe', size: config.isolation.probeChildren });
+  const render = new ImagingPool({ ...budgets, name: 'render', size: config.worker.concurrency });
+  closers.push({ name: 'probe children', close: () => probe.close() });
+  closers.push({ name: 'render children', close: () => render.close() });
+  if (warm.probe) probe.warm();
+  if (warm.render) render.warm();
+  return { probe, render };
 }

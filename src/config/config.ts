@@ -43,6 +43,8 @@ export interface Config {
   storage: StorageConfig;
   worker: { concurrency: number; imagingThreads: number; imagingCacheMb: number; drainTimeoutMs: number };
   jobs: { maxAttempts: number; backoffMs: number; backoffMaxMs: number; leaseMs: number; timeoutMs: number };
+  /** Budgets of the imaging child processes (imaging/pool): every probe and render runs in one. */
+  isolation: { memoryLimitMb: number; probeTimeoutMs: number; probeChildren: number };
   sweep: {
     intervalMs: number;
     staleMs: number;

@@ -88,6 +88,11 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       leaseMs: int('JOB_LEASE_MS', 200, 3_600_000),
       timeoutMs: int('JOB_TIMEOUT_MS', 100, 3_600_000),
     },
+    isolation: {
+      memoryLimitMb: int('RENDER_MEMORY_LIMIT_MB', 64, 1_048_576),
+      probeTimeoutMs: int('PROBE_TIMEOUT_MS', 100, 600_000),
+      probeChildren: int('PROBE_CHILDREN', 1, 64),
+    },
     sweep: {
       intervalMs: int('SWEEP_INTERVAL_MS', 0, 86_400_000),
       staleMs: int('SWEEP_STALE_MS', 0, 86_400_000),

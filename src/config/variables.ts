@@ -86,7 +86,22 @@ export const VARIABLES = [
   spec(
     'JOB_TIMEOUT_MS',
     '60000',
-    'Per-job time limit for rendering; past it the image fails with `TS_RENDER_TIMEOUT`.',
+    'Per-job time limit for rendering; past it the child process rendering is killed and the image fails with `TS_RENDER_TIMEOUT`.',
+  ),
+  spec(
+    'RENDER_MEMORY_LIMIT_MB',
+    '1024',
+    'Memory ceiling of one probe or render: the child process doing it is killed past this resident size (`TS_RENDER_MEMORY`).',
+  ),
+  spec(
+    'PROBE_TIMEOUT_MS',
+    '10000',
+    'Time limit of reading an image header (at upload, and after fetching an upload by URL); past it `TS_RENDER_TIMEOUT`.',
+  ),
+  spec(
+    'PROBE_CHILDREN',
+    '1',
+    'Child processes an API process keeps for header probes (workers render in WORKER_CONCURRENCY children).',
   ),
   spec(
     'DRAIN_TIMEOUT_MS',

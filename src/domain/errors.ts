@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE = {
   TS_IMAGE_TOO_MANY_FRAMES: { status: 422, title: 'The image has more frames than allowed', retryable: false },
   TS_IMAGE_DIMENSIONS: { status: 422, title: 'The image dimensions are not acceptable', retryable: false },
   TS_RENDER_TIMEOUT: { status: 422, title: 'Rendering took longer than the per-job time limit', retryable: false },
+  TS_RENDER_MEMORY: { status: 422, title: 'Rendering needed more memory than the per-job limit', retryable: false },
+  TS_RENDER_CRASHED: { status: 422, title: 'The image crashed the process rendering it', retryable: false },
   TS_ATTEMPTS_EXHAUSTED: { status: 500, title: 'The job failed on every attempt', retryable: false },
   // outbound fetch (upload-by-URL, webhooks)
   TS_FETCH_FORBIDDEN_URL: { status: 400, title: 'The URL is not allowed', retryable: false },
@@ -43,6 +45,11 @@ export const ERROR_CATALOGUE = {
   TS_QUEUE_UNAVAILABLE: { status: 503, title: 'The job queue is unavailable', retryable: true },
   TS_BLOB_MISSING: { status: 500, title: 'A stored blob is missing', retryable: true },
   TS_SHUTTING_DOWN: { status: 503, title: 'The service is shutting down', retryable: true },
+  TS_RENDER_INTERRUPTED: {
+    status: 503,
+    title: 'The process rendering the image was stopped from outside',
+    retryable: true,
+  },
   TS_INTERNAL: { status: 500, title: 'Internal error', retryable: true },
   // internal invariants (a server bug, never the client's fault)
   TS_INVALID_BLOB_KEY: { status: 500, title: 'A blob key is not valid', retryable: false },

@@ -1,12 +1,14 @@
 import { ThumbsmithError } from '../domain/errors.js';
 import type { OriginalInfo } from '../domain/image.js';
-import { type ImagingLimits, probe, sniff } from '../imaging/index.js';
+import { type Imager, type ImagingLimits, sniff } from '../imaging/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ContentBlobs } from './content-blobs.js';
 import type { SpooledFile } from './spool.js';
 
 export interface AdmitOriginalDeps {
   limits: ImagingLimits;
+  /** Probes in a child process, within its budgets (imaging/pool). */
+  imager: Imager;
   content: ContentBlobs;
   logger: Logger;
 }
@@ -35,7 +37,7 @@ export async function admitOriginal<T>(
   if (sniff(spooled.head) === undefined) {
     throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The bytes are not an image Thumbsmith can read.');
   }
-  const info = await probe({ path: spooled.path }, deps.limits);
+  const info = await deps.imager.probe({ path: spooled.path }, deps.limits);
   const content = await deps.content.acquire(owner.tenant, spooled.sha256, { path: spooled.path });
   const original: OriginalInfo = {
     key: content.originalKey,

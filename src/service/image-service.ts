@@ -4,7 +4,7 @@ import { newImageId } from '../domain/ids.js';
 import type { ImageRecord, Variant } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
 import { checkUrl, redactUrl, type UrlRules } from '../fetcher/index.js';
-import type { ImagingLimits } from '../imaging/index.js';
+import type { Imager, ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -24,6 +24,8 @@ export interface ImageServiceDeps {
   blobs: BlobStore;
   presets: readonly Preset[];
   limits: ImagingLimits & { maxUploadBytes: number };
+  /** Probes uploads in a child process, within its budgets (imaging/pool). */
+  imager: Imager;
   /** Directory for upload temp files (same machine, any filesystem). */
   tempDir: string;
   /** The free-space floor checked before an upload is spooled; none = unchecked. */

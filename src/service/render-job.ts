@@ -1,7 +1,7 @@
 import { type ErrorCode, toThumbsmithError } from '../domain/errors.js';
 import { hasOriginal, type ImageError, type ImageRecord, type Variant } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
-import type { ImagingLimits } from '../imaging/index.js';
+import type { Imager, ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ClaimedJob } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -15,6 +15,8 @@ export interface RenderJobDeps {
   blobs: BlobStore;
   presets: readonly Preset[];
   limits: ImagingLimits;
+  /** Renders in a child process (imaging/pool): a runaway decode costs that child, not this worker. */
+  imager: Imager;
   timeoutMs: number;
   tempDir: string;
   logger: Logger;

@@ -7,7 +7,7 @@ import { isStorageFull, storageFullError } from '../domain/dependency-errors.js'
 import { ThumbsmithError } from '../domain/errors.js';
 import type { StoredImage, Variant } from '../domain/image.js';
 import { FILE_EXTENSIONS, type Preset } from '../domain/preset.js';
-import { type ImageInput, type ImagingLimits, render } from '../imaging/index.js';
+import type { ImageInput, Imager, ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { stageObserver, timeStage } from '../telemetry/stages.js';
@@ -16,6 +16,8 @@ import { tempFilePath } from './temp-files.js';
 export interface RenderVariantsDeps {
   blobs: BlobStore;
   limits: ImagingLimits;
+  /** Renders in a child process, within its budgets (imaging/pool). */
+  imager: Imager;
   timeoutMs: number;
   tempDir: string;
   metrics?: Metrics;
@@ -32,7 +34,7 @@ export async function renderVariants(
   signal?: AbortSignal,
 ): Promise<Variant[]> {
   return withOriginal(deps, image.original.key, async (input) => {
-    const rendered = await render(input, presets, deps.limits, {
+    const rendered = await deps.imager.render(input, presets, deps.limits, {
       timeoutMs: deps.timeoutMs,
       observe: stageObserver(deps.metrics),
       ...(signal && { signal }),

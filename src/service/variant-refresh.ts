@@ -1,7 +1,7 @@
 import { ThumbsmithError, toThumbsmithError } from '../domain/errors.js';
 import { hasOriginal, type ImageRecord, type Variant } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
-import type { ImagingLimits } from '../imaging/index.js';
+import type { Imager, ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ClaimedJob, JobQueue } from '../ports/job-queue.js';
 import type { MetadataStore } from '../ports/metadata-store.js';
@@ -16,6 +16,8 @@ export interface VariantRefresherDeps {
   queue: Pick<JobQueue, 'enqueue'>;
   presets: readonly Preset[];
   limits: ImagingLimits;
+  /** Renders in a child process (imaging/pool). */
+  imager: Imager;
   /** Time limit of one render (JOB_TIMEOUT_MS). */
   timeoutMs: number;
   tempDir: string;

@@ -4,6 +4,7 @@
  * (`/healthz` 200), nothing is half-stored (a rejected upload leaves no row, blob or temp file; a failed job leaves no
  * variant blob) and no job outlives JOB_TIMEOUT_MS (polling is bounded by it).
  */
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -559,6 +560,12 @@ async function expectIdleSoon(target: ServiceProcess, image: ImageJson | undefin
       `(last 1 s window: ${lastWindow} CPU ticks)`,
   );
   expect(quiet, `still busy: ${lastWindow} ticks in the last second`).toBe(true);
+  // The render ran in an imaging child process: the one that ran out of time was killed, so nothing works on.
+  const killed = target.logs
+    .filter((line) => line.msg === 'imaging child killed: over budget' && line.code === 'TS_RENDER_TIMEOUT')
+    .map((line) => Number(line.pid));
+  expect(killed.length).toBeGreaterThan(0);
+  expect(killed.filter((child) => existsSync(`/proc/${child}`))).toEqual([]);
 }
 
 describe('per-job time limit', () => {
@@ -610,7 +617,7 @@ describe('per-job time limit', () => {
       make: () => noise,
       answer: { failed: 'TS_RENDER_TIMEOUT' },
     });
-    expect(image?.error?.message).toMatch(/during encoding "poster"/);
+    expect(image?.error?.message).toMatch(/during encode "poster"/);
     await expectIdleSoon(killService, image);
     await expectAlive(killService);
   });
