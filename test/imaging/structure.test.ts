@@ -100,14 +100,14 @@ describe('PNG: metadata bombs and chunk floods', () => {
   });
 
   it('one zTXt, iTXt or iCCP chunk inflating past the budget is refused, however small on disk', async () => {
-    for (const chunk of [ztxtChunk(64 * MiB), itxtChunk(64 * MiB), iccpChunk(256 * MiB)]) {
+    for (const chunk of [ztxtChunk(32 * MiB), itxtChunk(32 * MiB), iccpChunk(64 * MiB)]) {
       expect(chunk.length).toBeLessThan(MiB);
       await expectCode(probe({ buffer: withPngChunks(png, [chunk]) }, limits), 'TS_IMAGE_METADATA_TOO_LARGE');
     }
   });
 
   it('a truncated or broken zlib stream counts what it inflates to, or its stored size', async () => {
-    const whole = ztxtChunk(64 * MiB);
+    const whole = ztxtChunk(32 * MiB);
     const data = whole.subarray(8, whole.length - 4);
     const truncated = pngChunk('zTXt', data.subarray(0, Math.floor(data.length / 2)));
     await expectCode(walk({ buffer: withPngChunks(png, [truncated]) }, 'png'), 'TS_IMAGE_METADATA_TOO_LARGE');
