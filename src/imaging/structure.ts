@@ -115,14 +115,25 @@ class ByteReader {
     this.position += length;
   }
 
-  /** The position of the next `byte` at or after the current position, or -1 when there is none. */
-  async find(byte: number): Promise<number> {
+  /**
+   * The position of the next `byte` at or after the current position that `followedBy` accepts the byte after (or
+   * that ends the input), or -1 when there is none. Searches a window at a time.
+   */
+  async find(byte: number, followedBy: (next: number) => boolean = () => true): Promise<number> {
     for (let from = this.position; ; ) {
       const chunk = await this.restFrom(from);
       if (chunk.length === 0) return -1;
-      const at = chunk.indexOf(byte);
-      if (at >= 0) return from + at;
-      from += chunk.length;
+      let at = chunk.indexOf(byte);
+      while (at >= 0 && at + 1 < chunk.length && !followedBy(chunk[at + 1]!)) at = chunk.indexOf(byte, at + 1);
+      if (at < 0) {
+        from += chunk.length;
+        continue;
+      }
+      if (at + 1 < chunk.length) return from + at;
+      // The byte ends the window: read on from it to see the next one.
+      const next = (await this.peekAt(from + at, 2))[1];
+      if (next === undefined || followedBy(next)) return from + at;
+      from += at + 1;
     }
   }
 }
@@ -197,6 +208,9 @@ class StructureBudget {
 const SOS = 0xda;
 const EOI = 0xd9;
 
+/** After `FF`: a stuffed `00` and the restart markers `D0`..`D7` belong to the entropy-coded data. */
+const isMarkerCode = (next: number) => next !== 0x00 && (next & 0xf8) !== 0xd0;
+
 /**
  * Walks marker segments and the entropy-coded data between them. In scan data, `FF 00` is a stuffed byte and
  * `FF D0`..`FF D7` a restart marker; any other `FF xx` is the next marker. Bytes that are not a marker where one is
@@ -205,7 +219,7 @@ const EOI = 0xd9;
 async function walkJpeg(reader: ByteReader, budget: StructureBudget): Promise<void> {
   reader.skip(2); // SOI
   for (;;) {
-    const at = await reader.find(0xff);
+    const at = await reader.find(0xff, isMarkerCode);
     if (at < 0) return;
     reader.position = at;
     const code = (await reader.take(2))[1];
@@ -214,7 +228,7 @@ async function walkJpeg(reader: ByteReader, budget: StructureBudget): Promise<vo
       reader.position = at + 1; // a fill byte; the marker follows
       continue;
     }
-    if (code === 0x00 || code === 0x01 || (code >= 0xd0 && code <= 0xd8)) continue; // no length field
+    if (code === 0x01 || code === 0xd8) continue; // TEM, SOI: no length field
     const header = await reader.take(2);
     if (header.length < 2) return;
     const length = header.readUInt16BE(0) - 2;
