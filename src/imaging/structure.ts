@@ -1,14 +1,15 @@
 /**
  * The structural walk: before any decoder sees a file, its container structure (PNG chunks, JPEG marker segments and
- * scans, GIF blocks, WebP chunks) is walked once, front to back, and counted against the limits. It stops small files
- * that demand large work from a decoder: metadata that inflates to gigabytes, thousands of progressive scans, millions
- * of metadata entries.
+ * scans, GIF blocks, WebP chunks, the TIFF page chain) is walked once and counted against the limits. It stops small
+ * files that demand large work from a decoder: metadata that inflates to gigabytes, thousands of progressive scans,
+ * millions of metadata entries or pages.
  *
  * The walk is itself bounded: it reads the input in windows of {@link WINDOW_BYTES} (plus at most one compressed
  * metadata chunk, never larger than the metadata budget), is linear in the file size, never allocates from a declared
  * length beyond what the budget allows, and inflates at most the remaining budget. It is not a validator: a length
  * that runs past the end of the file stops the walk (what was seen is all there is), and the decoder then reports
- * the damage as it always has.
+ * the damage as it always has. Only a metadata chunk's declared length counts even when it runs past the end: it is
+ * what a decoder would allocate.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { constants, inflateSync } from 'node:zlib';
@@ -23,8 +24,8 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * Throws `TS_IMAGE_TOO_COMPLEX` (too many JPEG scans or metadata entries), `TS_IMAGE_METADATA_TOO_LARGE` (too many
- * metadata bytes, compressed PNG chunks counted inflated) or `TS_IMAGE_TOO_MANY_FRAMES` (GIF and WebP frames counted
- * in the walk). Formats without a walk (TIFF, HEIF/AVIF, BMP, SVG) pass unchanged.
+ * metadata bytes, compressed PNG chunks counted inflated) or `TS_IMAGE_TOO_MANY_FRAMES` (GIF and WebP frames
+ * and TIFF pages counted in the walk). Formats without a walk (HEIF/AVIF, BMP, SVG) pass unchanged.
  */
 export async function assertStructureWithinLimits(
   input: ImageInput,
@@ -43,7 +44,13 @@ export async function assertStructureWithinLimits(
 
 type Walk = (reader: ByteReader, budget: StructureBudget) => Promise<void>;
 
-const WALKS: Partial<Record<InputFormat, Walk>> = { jpeg: walkJpeg, png: walkPng, gif: walkGif, webp: walkWebp };
+const WALKS: Partial<Record<InputFormat, Walk>> = {
+  jpeg: walkJpeg,
+  png: walkPng,
+  gif: walkGif,
+  webp: walkWebp,
+  tiff: walkTiff,
+};
 
 /** Sequential reads over a file (a window at a time) or a buffer. Positions may run past the end: reads then are empty. */
 class ByteReader {
@@ -375,5 +382,36 @@ async function walkWebp(reader: ByteReader, budget: StructureBudget): Promise<vo
     // Declared sizes count, as in a PNG; a chunk past the end stops the loop below.
     if (WEBP_METADATA_CHUNKS.has(type)) budget.metadata(size);
     reader.skip(size + (size & 1)); // chunks are padded to an even size
+  }
+}
+
+// ---- TIFF -------------------------------------------------------------------------------------------------------
+
+/**
+ * Follows the chain of IFDs (pages) from the header, counting each against MAX_FRAMES: a file of a few hundred
+ * thousand tiny pages costs libtiff seconds to count. Only the IFD counts and next-IFD offsets are read, and at most
+ * MAX_FRAMES + 1 IFDs are visited. An IFD seen before (a loop) or past the end stops the walk: libtiff detects loops.
+ */
+async function walkTiff(reader: ByteReader, budget: StructureBudget): Promise<void> {
+  const header = await reader.take(16);
+  if (header.length < 8) return;
+  const little = header[0] === 0x49;
+  const big = (little ? header.readUInt16LE(2) : header.readUInt16BE(2)) === 43; // BigTIFF: 64-bit offsets
+  const offsetBytes = big ? 8 : 4;
+  const readOffset = (bytes: Buffer): number => {
+    if (!big) return little ? bytes.readUInt32LE(0) : bytes.readUInt32BE(0);
+    return Number(little ? bytes.readBigUInt64LE(0) : bytes.readBigUInt64BE(0));
+  };
+  const seen = new Set<number>();
+  let offset = readOffset(header.subarray(big ? 8 : 4));
+  while (offset !== 0 && !seen.has(offset)) {
+    seen.add(offset);
+    budget.frame();
+    const count = await reader.peekAt(offset, big ? 8 : 2);
+    if (count.length < (big ? 8 : 2)) return;
+    const entries = big ? readOffset(count) : little ? count.readUInt16LE(0) : count.readUInt16BE(0);
+    const next = await reader.peekAt(offset + (big ? 8 + entries * 20 : 2 + entries * 12), offsetBytes);
+    if (next.length < offsetBytes) return;
+    offset = readOffset(next);
   }
 }

@@ -18,6 +18,7 @@ import {
   withGifComments,
   withJpegSegments,
   withPngChunks,
+  withTiffPages,
   withWebpChunks,
   ztxtBomb,
   ztxtChunk,
@@ -33,6 +34,7 @@ import {
   makeJpeg,
   makePng,
   makeSvg,
+  makeTiff,
   makeWebp,
   mp4Header,
   pixelAt,
@@ -579,6 +581,13 @@ const STRUCTURAL_BOMBS: readonly HostileCase[] = [
     make: async () =>
       withWebpChunks(await makeWebp({ width: 300, height: 200 }), [webpChunk('EXIF', Buffer.alloc(9 * MiB))]),
     answer: { rejected: [422, 'TS_IMAGE_METADATA_TOO_LARGE'] },
+  },
+  {
+    name: 'TIFF with 100000 chained pages (18 MB; seconds of libtiff counting)',
+    filename: 'pages.tif',
+    contentType: 'image/tiff',
+    make: async () => withTiffPages(await makeTiff({ width: 8, height: 8, compression: 'none' }), 100_000),
+    answer: { rejected: [422, 'TS_IMAGE_TOO_MANY_FRAMES'] },
   },
   {
     name: 'PNG with ordinary metadata (control: 1 MiB zTXt, ICC, EXIF, XMP)',

@@ -22,6 +22,7 @@ import {
   withGifComments,
   withJpegSegments,
   withPngChunks,
+  withTiffPages,
   withWebpChunks,
   ztxtBomb,
   ztxtChunk,
@@ -55,7 +56,11 @@ async function bothInputs(bytes: Buffer, name: string): Promise<ImageInput[]> {
 }
 
 /** The walk alone, with `overrides` on the default limits. */
-function walk(input: ImageInput, format: 'jpeg' | 'png' | 'gif' | 'webp', overrides: Partial<ImagingLimits> = {}) {
+function walk(
+  input: ImageInput,
+  format: 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff',
+  overrides: Partial<ImagingLimits> = {},
+) {
   return assertStructureWithinLimits(input, format, { ...limits, ...overrides });
 }
 
@@ -236,5 +241,31 @@ describe('GIF and WebP: metadata entries and frames', () => {
     const animated = await makeWebp({ width: 16, height: 16, animated: true });
     await expect(walk({ buffer: animated }, 'webp', { maxFrames: 3 })).resolves.toBe(undefined);
     await expectCode(walk({ buffer: animated }, 'webp', { maxFrames: 2 }), 'TS_IMAGE_TOO_MANY_FRAMES');
+  });
+});
+
+describe('TIFF: the page chain', () => {
+  it('pages are counted against MAX_FRAMES, classic and BigTIFF; a loop or an IFD past the end stops the walk', async () => {
+    const tiff = await makeTiff({ width: 8, height: 8, compression: 'none' });
+    const flood = withTiffPages(tiff, 100_000); // 18 MB, seconds of libtiff counting
+    for (const input of await bothInputs(flood, 'pages.tif'))
+      await expectCode(probe(input, limits), 'TS_IMAGE_TOO_MANY_FRAMES');
+    const hundred = withTiffPages(tiff, 99);
+    await expect(probe({ buffer: hundred }, limits)).resolves.toMatchObject({ format: 'tiff', frames: 100 });
+    await expectCode(walk({ buffer: hundred }, 'tiff', { maxFrames: 99 }), 'TS_IMAGE_TOO_MANY_FRAMES');
+    const raw = Buffer.alloc(16 * 16 * 3 * 5, 100);
+    for (const bigtiff of [false, true]) {
+      const pages = await sharp(raw, { raw: { width: 16, height: 80, channels: 3, pageHeight: 16 } })
+        .tiff({ bigtiff })
+        .toBuffer();
+      await expect(walk({ buffer: pages }, 'tiff', { maxFrames: 5 })).resolves.toBe(undefined);
+      await expectCode(walk({ buffer: pages }, 'tiff', { maxFrames: 4 }), 'TS_IMAGE_TOO_MANY_FRAMES');
+    }
+    const loop = withTiffPages(tiff, 3);
+    loop.writeUInt32LE(tiff.readUInt32LE(4), loop.length - 4); // the last page links back to the first
+    await expect(walk({ buffer: loop }, 'tiff', { maxFrames: 4 })).resolves.toBe(undefined);
+    const pastTheEnd = Buffer.from(tiff);
+    pastTheEnd.writeUInt32LE(0x7fff_fff0, 4);
+    await expect(walk({ buffer: pastTheEnd }, 'tiff')).resolves.toBe(undefined);
   });
 });

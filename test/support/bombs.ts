@@ -200,3 +200,20 @@ export function withWebpChunks(webp: Buffer, chunks: readonly Buffer[]): Buffer 
   file.writeUInt32LE(file.length - 8, 4);
   return file;
 }
+
+// ---- TIFF ---------------------------------------------------------------------------------------------------------
+
+/** A little-endian classic `tiff` whose first IFD is followed by `pages` copies of it, chained (all one strip). */
+export function withTiffPages(tiff: Buffer, pages: number): Buffer {
+  const first = tiff.readUInt32LE(4);
+  const size = 2 + tiff.readUInt16LE(first) * 12 + 4;
+  const ifd = tiff.subarray(first, first + size);
+  const chain = Buffer.alloc(pages * size);
+  for (let i = 0; i < pages; i++) {
+    ifd.copy(chain, i * size);
+    chain.writeUInt32LE(i + 1 < pages ? tiff.length + (i + 1) * size : 0, (i + 1) * size - 4);
+  }
+  const file = Buffer.concat([tiff, chain]);
+  file.writeUInt32LE(tiff.length, first + size - 4);
+  return file;
+}
