@@ -96,7 +96,7 @@ class ByteReader {
   }
 
   /** Whatever the window holds from `position` on (a new window when it holds nothing there). */
-  private async restFrom(position: number): Promise<Buffer> {
+  async restFrom(position: number): Promise<Buffer> {
     const offset = position - this.windowStart;
     if (offset >= 0 && offset < this.window.length) return this.window.subarray(offset);
     if (!this.file || position >= this.size) return EMPTY;
@@ -355,10 +355,20 @@ function colourTableBytes(flags: number): number {
 async function skipSubBlocks(reader: ByteReader): Promise<number> {
   let bytes = 0;
   for (;;) {
-    const length = (await reader.take(1))[0];
-    if (!length) return bytes; // terminator, or the end of the file
-    bytes += length;
-    reader.skip(length);
+    // Hops from length byte to length byte inside the window; image data is 255-byte sub-blocks, so this is hot.
+    const window = await reader.restFrom(reader.position);
+    if (window.length === 0) return bytes; // the end of the file
+    let at = 0;
+    while (at < window.length) {
+      const length = window[at]!;
+      if (length === 0) {
+        reader.skip(at + 1);
+        return bytes;
+      }
+      bytes += length;
+      at += 1 + length;
+    }
+    reader.skip(at);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Cost of the structural walk (not part of `npm test`): `npx tsx test/imaging/structure-bench.ts [rounds]`.
- * Walks large real files from disk (as the upload probe does): a progressive and a baseline JPEG and a PNG of photo-like
- * noise near the 50 MiB upload limit, and the two bombs of issue 13. Prints the median wall time of the walk and the
- * process's RSS growth, and for comparison sharp's `metadata()` on the same file.
+ * Walks large real files from disk (as the upload probe does): a progressive and a baseline JPEG, a PNG and a GIF of
+ * noise (the JPEGs and the PNG near the 50 MiB upload limit), and the two bombs of issue 13. Prints the median wall
+ * time of the walk and the process's RSS growth, and for comparison sharp's `metadata()` on the same file.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,7 +46,7 @@ async function timeOf(run: () => Promise<unknown>): Promise<number> {
 
 const dir = await mkdtemp(join(tmpdir(), 'thumbsmith-structure-bench-'));
 try {
-  const files: Array<[string, 'jpeg' | 'png', Buffer, ImagingLimits]> = [
+  const files: Array<[string, 'jpeg' | 'png' | 'gif', Buffer, ImagingLimits]> = [
     [
       'JPEG progressive 6000x6000 q98',
       'jpeg',
@@ -55,6 +55,7 @@ try {
     ],
     ['JPEG baseline 6000x6000 q98', 'jpeg', await noise(6000, 6000).jpeg({ quality: 98 }).toBuffer(), unlimited],
     ['PNG 4000x3000 RGB', 'png', await noise(4000, 3000).png({ compressionLevel: 1 }).toBuffer(), unlimited],
+    ['GIF 4000x3000', 'gif', await noise(4000, 3000).gif({ effort: 1, dither: 0 }).toBuffer(), unlimited],
     ['JPEG scan bomb (2647 scans)', 'jpeg', jpegScanBomb(), DEFAULT_IMAGING_LIMITS],
     ['PNG zTXt bomb (300 x 20 MiB)', 'png', ztxtBomb(await makePng({ width: 64, height: 48 })), DEFAULT_IMAGING_LIMITS],
   ];
