@@ -20,6 +20,9 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   TS_IMAGE_TOO_MANY_PIXELS: 'The image is too large (too many pixels) for this server.',
   TS_IMAGE_TOO_MANY_FRAMES: 'The animation has more frames than this server accepts.',
   TS_IMAGE_DIMENSIONS: 'The image has a size this server cannot make thumbnails of.',
+  TS_IMAGE_TOO_COMPLEX: 'The image is built in a way that would take this server too much work to read.',
+  TS_IMAGE_METADATA_TOO_LARGE:
+    'The image carries more embedded information (text, colour profile) than this server accepts.',
   TS_RENDER_TIMEOUT: 'Making the thumbnails took too long.',
   TS_ATTEMPTS_EXHAUSTED: 'The server tried several times and could not finish; you can retry later.',
   TS_NOT_RETRYABLE: 'Only a failed image can be retried.',

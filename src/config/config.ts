@@ -21,6 +21,10 @@ export interface LimitsConfig {
   maxTotalPixels: number;
   maxOutputDimension: number;
   allowSvg: boolean;
+  maxJpegScans: number;
+  /** MAX_PNG_CHUNKS: PNG ancillary chunks, and the metadata entries of JPEG, GIF and WebP. */
+  maxAncillaryChunks: number;
+  maxMetadataBytes: number;
 }
 
 /** Tracing from the standard OTEL_* variables (config/tracing.ts). */

@@ -188,6 +188,21 @@ export const VARIABLES = [
   spec('MAX_TOTAL_PIXELS', '250000000', 'Pixel budget summed over all frames when a preset keeps animation.'),
   spec('MAX_OUTPUT_DIMENSION', '4096', 'Largest width or height a preset may produce.'),
   spec('ALLOW_SVG', 'false', 'Accept SVG input (sanitised, then rasterised). Off by default.'),
+  spec(
+    'MAX_JPEG_SCANS',
+    '100',
+    'Most scans a JPEG may have (a progressive JPEG has about ten; each scan is a pass over the whole image), counted before decoding.',
+  ),
+  spec(
+    'MAX_PNG_CHUNKS',
+    '256',
+    'Most ancillary chunks in a PNG (text, ICC, EXIF…); also caps JPEG APPn/COM segments, GIF extension blocks and WebP metadata chunks.',
+  ),
+  spec(
+    'MAX_METADATA_BYTES',
+    '8388608',
+    'Most metadata bytes in an image (8 MiB): PNG text/ICC/EXIF chunks (compressed ones counted inflated), JPEG APPn/COM, GIF extensions, WebP ICCP/EXIF/XMP.',
+  ),
   // presets
   spec(
     'PRESETS',

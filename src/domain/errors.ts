@@ -25,6 +25,8 @@ export const ERROR_CATALOGUE = {
   TS_IMAGE_TOO_MANY_PIXELS: { status: 422, title: 'The image has more pixels than allowed', retryable: false },
   TS_IMAGE_TOO_MANY_FRAMES: { status: 422, title: 'The image has more frames than allowed', retryable: false },
   TS_IMAGE_DIMENSIONS: { status: 422, title: 'The image dimensions are not acceptable', retryable: false },
+  TS_IMAGE_TOO_COMPLEX: { status: 422, title: 'The image has more scans or chunks than allowed', retryable: false },
+  TS_IMAGE_METADATA_TOO_LARGE: { status: 422, title: 'The image carries more metadata than allowed', retryable: false },
   TS_RENDER_TIMEOUT: { status: 422, title: 'Rendering took longer than the per-job time limit', retryable: false },
   TS_RENDER_MEMORY: { status: 422, title: 'Rendering needed more memory than the per-job limit', retryable: false },
   TS_RENDER_CRASHED: { status: 422, title: 'The image crashed the process rendering it', retryable: false },

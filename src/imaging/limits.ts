@@ -13,6 +13,15 @@ export interface ImagingLimits {
   readonly maxOutputDimension: number;
   /** Accept SVG input (sanitised, then rasterised). @defaultValue false */
   readonly allowSvg: boolean;
+  /** Most scans (SOS markers) a JPEG may have; each scan is a pass over every block. @defaultValue 100 */
+  readonly maxJpegScans: number;
+  /**
+   * Most metadata entries: PNG ancillary chunks, JPEG APPn/COM segments, GIF extension blocks, WebP chunks other than
+   * image data. Decoders keep a record per entry. @defaultValue 256
+   */
+  readonly maxAncillaryChunks: number;
+  /** Most metadata bytes in total, compressed PNG chunks counted inflated. @defaultValue 8 MiB */
+  readonly maxMetadataBytes: number;
 }
 
 export const DEFAULT_IMAGING_LIMITS: ImagingLimits = Object.freeze({
@@ -21,6 +30,9 @@ export const DEFAULT_IMAGING_LIMITS: ImagingLimits = Object.freeze({
   maxTotalPixels: 250e6,
   maxOutputDimension: 4096,
   allowSvg: false,
+  maxJpegScans: 100,
+  maxAncillaryChunks: 256,
+  maxMetadataBytes: 8 * 1024 * 1024,
 });
 
 /** SVG is text that a renderer parses in full, so its size is capped by bytes too (2 MiB). */

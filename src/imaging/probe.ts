@@ -6,6 +6,7 @@ import { byteLength, type ImageInput, readAll, readHead, sharpSource } from './i
 import { assertHeaderWithinLimits, type ImagingLimits, MAX_SVG_BYTES } from './limits.js';
 import { decodeFailure } from './sharp-errors.js';
 import { SNIFF_BYTES, sniffContainer } from './sniff.js';
+import { assertStructureWithinLimits } from './structure.js';
 import { sanitizeSvg } from './svg-sanitize.js';
 
 /** What the header says about an image; no pixel has been decoded. */
@@ -29,7 +30,8 @@ export interface ProbeResult {
  *
  * Throws `TS_UNSUPPORTED_MEDIA` (empty, text, HTML, video…), `TS_UNSUPPORTED_FORMAT` (a recognised image container
  * Thumbsmith cannot read), `TS_SVG_DISABLED`, `TS_UPLOAD_TOO_LARGE` (SVG over {@link MAX_SVG_BYTES}),
- * `TS_IMAGE_CORRUPT` (unreadable header), `TS_IMAGE_TOO_MANY_PIXELS`, `TS_IMAGE_TOO_MANY_FRAMES`.
+ * `TS_IMAGE_CORRUPT` (unreadable header), `TS_IMAGE_TOO_MANY_PIXELS`, `TS_IMAGE_TOO_MANY_FRAMES`, and before any decoder
+ * runs `TS_IMAGE_TOO_COMPLEX` / `TS_IMAGE_METADATA_TOO_LARGE` (the structural walk, `structure.ts`).
  */
 export async function probe(input: ImageInput, limits: ImagingLimits): Promise<ProbeResult> {
   const { format, width, height, frames, hasAlpha, orientation, space } = await inspect(input, limits);
@@ -57,6 +59,8 @@ export async function inspect(input: ImageInput, limits: ImagingLimits): Promise
   if (sniffed.kind === 'unsupported') {
     throw new ThumbsmithError('TS_UNSUPPORTED_FORMAT', `${sniffed.name} images are not supported`);
   }
+  // Before any decoder: a small file must not be able to demand large work from one.
+  await assertStructureWithinLimits(input, sniffed.format, limits);
   switch (sniffed.format) {
     case 'bmp':
       return inspectBmp(head, limits);

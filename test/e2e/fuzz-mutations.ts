@@ -1,7 +1,11 @@
 /**
  * Seeded mutations of valid images for the fuzz test: bit flips, byte overwrites, truncations, splices of two files,
- * header field corruption, repeated and deleted ranges. The same seed gives the same files.
+ * header field corruption, repeated and deleted ranges, and structure-aware ones that keep the container parseable
+ * (PNG chunks with valid CRCs, JPEG segments and scans, RIFF chunks): units duplicated, lengths inflated, metadata
+ * inserted. The same seed gives the same files.
  */
+
+import { iccpChunk, ztxtChunk } from '../support/bombs.js';
 import {
   makeAnimatedGif,
   makeAvif,
@@ -11,6 +15,7 @@ import {
   makePng,
   makeTiff,
   makeWebp,
+  pngChunk,
   readHeicFixture,
 } from '../support/images.js';
 
@@ -64,6 +69,7 @@ export async function makeSeeds(): Promise<Seed[]> {
     ['bmp-24', makeBmp({ width: 96, height: 64 })],
     ['bmp-32-alpha', makeBmp({ width: 64, height: 48, bitsPerPixel: 32, alpha: true })],
     ['heic', readHeicFixture('quadrants')],
+    ['png-ztxt', makePng({ width: 64, height: 48 }).then((png) => insertAfterIhdr(png, ztxtChunk(4096)))],
   ];
   return Promise.all(seeds.map(async ([name, bytes]) => ({ name, bytes: await bytes })));
 }
@@ -139,7 +145,124 @@ const MUTATIONS: Record<string, Mutation> = {
   },
 };
 
-export const MUTATION_NAMES = Object.keys(MUTATIONS);
+/**
+ * A unit of a container: a PNG chunk (length, type, data, CRC), a JPEG marker segment (a scan with its entropy-coded
+ * data) or a RIFF chunk, with where its length field is.
+ */
+interface Unit {
+  readonly start: number;
+  readonly end: number;
+  readonly scan: boolean;
+  /** Offset and width of the length field; none for standalone markers. */
+  readonly length?: { readonly at: number; readonly bytes: 2 | 4; readonly littleEndian: boolean };
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The units of a PNG, JPEG or WebP, as far as they parse; none for other formats. */
+function units(bytes: Buffer): Unit[] {
+  const found: Unit[] = [];
+  if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    for (let at = 8; at + 12 <= bytes.length; ) {
+      const end = at + 12 + bytes.readUInt32BE(at);
+      if (end > bytes.length) break;
+      found.push({ start: at, end, scan: false, length: { at, bytes: 4, littleEndian: false } });
+      at = end;
+    }
+  } else if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    for (let at = 2; at + 4 <= bytes.length && bytes[at] === 0xff; ) {
+      const code = bytes[at + 1]!;
+      if (code === 0xd9) break;
+      let end = at + 2 + bytes.readUInt16BE(at + 2);
+      if (code === 0xda) {
+        // The entropy-coded data runs to the next marker that is not a stuffed byte or a restart.
+        while (
+          end + 1 < bytes.length &&
+          !(bytes[end] === 0xff && bytes[end + 1] !== 0 && (bytes[end + 1]! & 0xf8) !== 0xd0)
+        )
+          end++;
+      }
+      if (end > bytes.length) break;
+      found.push({ start: at, end, scan: code === 0xda, length: { at: at + 2, bytes: 2, littleEndian: false } });
+      at = end;
+    }
+  } else if (bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') {
+    for (let at = 12; at + 8 <= bytes.length; ) {
+      const size = bytes.readUInt32LE(at + 4);
+      const end = at + 8 + size + (size & 1);
+      if (end > bytes.length) break;
+      found.push({ start: at, end, scan: false, length: { at: at + 4, bytes: 4, littleEndian: true } });
+      at = end;
+    }
+  }
+  return found;
+}
+
+function insertAfterIhdr(png: Buffer, chunk: Buffer): Buffer {
+  return Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)]);
+}
+
+/** Keeps a RIFF file's size field true after units were added or removed. */
+function fixRiffSize(bytes: Buffer): Buffer {
+  if (bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.length >= 8) bytes.writeUInt32LE(bytes.length - 8, 4);
+  return bytes;
+}
+
+/** Lengths that a walk or a decoder must survive: zero, tiny, off by a little, and far past the end. */
+const LENGTHS = [0, 1, 2, 0x7fff, 0xffff, 0x7fff_ffff, 0xffff_ffff];
+
+/** Mutations that need a parseable container; `undefined` when the bytes have no units. */
+const STRUCTURAL: Record<string, (bytes: Buffer, random: Random) => Buffer | undefined> = {
+  // Chunks, segments and (half the time) scans repeated whole, so CRCs stay valid: counts and progressions grow.
+  'duplicate-unit': (bytes, random) => {
+    const all = units(bytes);
+    const scans = all.filter((u) => u.scan);
+    const unit =
+      scans.length > 0 && random.next() < 0.5 ? random.pick(scans) : all.length ? random.pick(all) : undefined;
+    if (!unit) return undefined;
+    const copies = Array.from({ length: random.int(1, 300) }, () => bytes.subarray(unit.start, unit.end));
+    return fixRiffSize(Buffer.concat([bytes.subarray(0, unit.end), ...copies, bytes.subarray(unit.end)]));
+  },
+  // A length field set to a lie: small, off by a little, or far past the end of the file.
+  'inflate-length': (bytes, random) => {
+    const withLength = units(bytes).filter((u) => u.length);
+    if (withLength.length === 0) return undefined;
+    const { length } = random.pick(withLength);
+    const out = Buffer.from(bytes);
+    const current = length!.bytes === 2 ? out.readUInt16BE(length!.at) : out.readUInt32BE(length!.at);
+    const value = random.next() < 0.3 ? current + random.int(1, 64) : random.pick(LENGTHS);
+    const max = length!.bytes === 2 ? 0xffff : 0xffff_ffff;
+    const clamped = Math.min(max, value);
+    if (length!.bytes === 2) out.writeUInt16BE(clamped, length!.at);
+    else if (length!.littleEndian) out.writeUInt32LE(clamped, length!.at);
+    else out.writeUInt32BE(clamped, length!.at);
+    return out;
+  },
+  // Metadata inserted at a unit boundary: zTXt/iCCP of up to 16 MiB inflated (valid CRCs), or a JPEG comment.
+  'insert-metadata': (bytes, random) => {
+    const all = units(bytes);
+    if (all.length === 0) return undefined;
+    const at = random.pick(all).end;
+    const inflated = 2 ** random.int(10, 24);
+    const unit = bytes.subarray(0, 8).equals(PNG_SIGNATURE)
+      ? random.pick([ztxtChunk, iccpChunk, (n: number) => pngChunk('tEXt', Buffer.alloc(Math.min(n, 65_536), 0x41))])(
+          inflated,
+        )
+      : bytes[0] === 0xff
+        ? Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x12]), Buffer.alloc(16, 0x41)])
+        : Buffer.concat([Buffer.from('XMP ', 'latin1'), Buffer.from([16, 0, 0, 0]), Buffer.alloc(16, 0x41)]);
+    return fixRiffSize(Buffer.concat([bytes.subarray(0, at), unit, bytes.subarray(at)]));
+  },
+};
+
+export const MUTATION_NAMES = [...Object.keys(MUTATIONS), ...Object.keys(STRUCTURAL)];
+
+function applyMutation(name: string, bytes: Buffer, random: Random, other: Buffer): Buffer {
+  const structural = STRUCTURAL[name];
+  // Formats without a parsed container (GIF, TIFF, AVIF, BMP, HEIC) get a repeated range instead.
+  if (structural) return structural(bytes, random) ?? MUTATIONS['repeat-range']!(bytes, random, other);
+  return MUTATIONS[name]!(bytes, random, other);
+}
 
 /** `count` mutants, cycling through the seeds so every format gets its share; one or two mutations each. */
 export function mutate(seeds: readonly Seed[], count: number, seed: number): Mutant[] {
@@ -150,7 +273,7 @@ export function mutate(seeds: readonly Seed[], count: number, seed: number): Mut
     const applied: string[] = [];
     for (let n = random.next() < 0.2 ? 2 : 1; n > 0; n--) {
       const name = random.pick(MUTATION_NAMES);
-      bytes = MUTATIONS[name]!(bytes, random, random.pick(seeds).bytes);
+      bytes = applyMutation(name, bytes, random, random.pick(seeds).bytes);
       applied.push(name);
     }
     return { index, seed: source.name, mutation: applied.join('+'), bytes };

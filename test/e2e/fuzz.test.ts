@@ -1,8 +1,9 @@
 /**
- * Fuzz: hundreds of seeded mutations of valid JPEG, PNG, GIF, WebP, TIFF, AVIF (and BMP, HEIC) images, uploaded to ONE
- * running `thumbsmith start`, 8 at a time. Each must end as a 4xx problem with a catalogue code at upload, or `done`,
- * or `failed` with an image error code; never a 5xx, never a hang (polling is bounded), never a crash (the same
- * process answers /healthz at the end), and the process's resident memory stays under a safety bound.
+ * Fuzz: hundreds of seeded mutations (byte-level and structure-aware) of valid JPEG, PNG, GIF, WebP, TIFF, AVIF (and
+ * BMP, HEIC) images, uploaded to ONE running `thumbsmith start`, 8 at a time. Each must end as a 4xx problem with a
+ * catalogue code at upload, or `done`, or `failed` with an image error code; never a 5xx, never a hang (polling is
+ * bounded), never a crash (the same process answers /healthz at the end), and the process's resident memory stays
+ * under a safety bound.
  *
  * FUZZ_SEED and FUZZ_COUNT override the seed (printed) and the number of mutations.
  */
@@ -29,6 +30,8 @@ const IMAGE_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
   'TS_IMAGE_TOO_MANY_PIXELS',
   'TS_IMAGE_TOO_MANY_FRAMES',
   'TS_IMAGE_DIMENSIONS',
+  'TS_IMAGE_TOO_COMPLEX',
+  'TS_IMAGE_METADATA_TOO_LARGE',
   'TS_UNSUPPORTED_FORMAT',
   'TS_UNSUPPORTED_MEDIA',
   'TS_RENDER_TIMEOUT',

@@ -10,6 +10,20 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  iccpChunk,
+  itxtChunk,
+  jpegScanBomb,
+  manyTextChunks,
+  webpChunk,
+  withGifComments,
+  withJpegSegments,
+  withPngChunks,
+  withTiffPages,
+  withWebpChunks,
+  ztxtBomb,
+  ztxtChunk,
+} from '../support/bombs.js';
 import { download, type ImageJson, upload, waitForFinal } from '../support/http.js';
 import {
   colourDistance,
@@ -21,6 +35,8 @@ import {
   makeJpeg,
   makePng,
   makeSvg,
+  makeTiff,
+  makeWebp,
   mp4Header,
   pixelAt,
   pngBomb,
@@ -32,7 +48,7 @@ import {
   tiffWithEntries,
 } from '../support/images.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
-import { cpuTicks, expectProblem, healthStatus, storedState, variantFiles } from './service-probes.js';
+import { cpuTicks, expectProblem, healthStatus, peakRssBytes, storedState, variantFiles } from './service-probes.js';
 
 const JOB_TIMEOUT_MS = 15_000;
 /** Polling stops this long after the job time limit: a job still running then is a hang. */
@@ -42,6 +58,7 @@ let service: ServiceProcess;
 let svgService: ServiceProcess;
 let slowService: ServiceProcess;
 let killService: ServiceProcess;
+let bombService: ServiceProcess;
 /** Counts every request that reaches it: an SVG that made the renderer fetch anything would show up here. */
 let tripwire: Server;
 let tripwireHits: string[];
@@ -59,7 +76,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of [service, svgService, slowService, killService]) {
+  for (const s of [service, svgService, slowService, killService, bombService]) {
     if (!s) continue;
     await s.stop();
     await removeDataDir(s.dataDir);
@@ -476,6 +493,136 @@ describe('hostile uploads to a real `thumbsmith start`: the right answer, nothin
     const accepted = CASES.filter((c) => !('rejected' in c.answer)).length;
     expect(state.rows).toHaveLength(accepted);
     expect(service.logs.filter((line) => line.msg === 'thumbsmith listening')).toHaveLength(1);
+  });
+});
+
+const MiB = 1024 ** 2;
+/** A PNG with an extra chunk header right after IHDR whose length runs far past the end of the file. */
+async function pngWithLyingChunk(type: string): Promise<Buffer> {
+  const png = await png300();
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(0x7fff_fff0);
+  header.write(type, 4, 'latin1');
+  return Buffer.concat([png.subarray(0, 33), header, Buffer.from('Comment\0\0', 'latin1'), png.subarray(33)]);
+}
+
+/** Small files that demand large work from a decoder (issue 13): refused at upload, before any decoder runs. */
+const STRUCTURAL_BOMBS: readonly HostileCase[] = [
+  {
+    name: 'PNG metadata bomb: 300 zTXt chunks inflating to 20 MiB each (6 MB file)',
+    filename: 'ztxt.png',
+    contentType: 'image/png',
+    make: async () => ztxtBomb(await png300()),
+    answer: { rejected: [422, 'TS_IMAGE_METADATA_TOO_LARGE'] },
+  },
+  {
+    name: 'PNG whose iCCP profile inflates to 64 MiB (65 KB of it in the file)',
+    filename: 'iccp.png',
+    contentType: 'image/png',
+    make: async () => withPngChunks(await png300(), [iccpChunk(64 * MiB)]),
+    answer: { rejected: [422, 'TS_IMAGE_METADATA_TOO_LARGE'] },
+  },
+  {
+    name: 'PNG with a compressed iTXt inflating to 32 MiB',
+    filename: 'itxt.png',
+    contentType: 'image/png',
+    make: async () => withPngChunks(await png300(), [itxtChunk(32 * MiB)]),
+    answer: { rejected: [422, 'TS_IMAGE_METADATA_TOO_LARGE'] },
+  },
+  {
+    name: 'PNG with 100000 tiny tEXt chunks',
+    filename: 'chunks.png',
+    contentType: 'image/png',
+    make: async () => manyTextChunks(await png300(), 100_000),
+    answer: { rejected: [422, 'TS_IMAGE_TOO_COMPLEX'] },
+  },
+  {
+    name: 'PNG whose zTXt declares 2 GB (a lying length)',
+    filename: 'lying.png',
+    contentType: 'image/png',
+    make: () => pngWithLyingChunk('zTXt'),
+    answer: { rejected: [422, 'TS_IMAGE_METADATA_TOO_LARGE'] },
+  },
+  {
+    name: 'PNG whose private chunk declares 2 GB (the walk stops; the decoder finds the damage)',
+    filename: 'lying.png',
+    contentType: 'image/png',
+    make: () => pngWithLyingChunk('prVt'),
+    answer: { rejected: [422, 'TS_IMAGE_CORRUPT'] },
+  },
+  {
+    name: 'progressive JPEG CPU bomb: valid 7000x7000 with 2647 scans (530 KB)',
+    filename: 'scans.jpg',
+    make: () => jpegScanBomb(),
+    answer: { rejected: [422, 'TS_IMAGE_TOO_COMPLEX'] },
+  },
+  {
+    name: 'JPEG with 100000 empty comment segments',
+    filename: 'comments.jpg',
+    make: async () => withJpegSegments(await jpeg300(), 100_000, 0),
+    answer: { rejected: [422, 'TS_IMAGE_TOO_COMPLEX'] },
+  },
+  {
+    name: 'JPEG with 12 MB of APP1 segments',
+    filename: 'app1.jpg',
+    make: async () => withJpegSegments(await jpeg300(), 200, 60_000, 0xe1),
+    answer: { rejected: [422, 'TS_IMAGE_METADATA_TOO_LARGE'] },
+  },
+  {
+    name: 'GIF with 100000 comment extensions',
+    filename: 'comments.gif',
+    contentType: 'image/gif',
+    make: async () => withGifComments(await makeGif({ width: 300, height: 200 }), 100_000, 1),
+    answer: { rejected: [422, 'TS_IMAGE_TOO_COMPLEX'] },
+  },
+  {
+    name: 'WebP with a 9 MiB EXIF chunk',
+    filename: 'exif.webp',
+    contentType: 'image/webp',
+    make: async () =>
+      withWebpChunks(await makeWebp({ width: 300, height: 200 }), [webpChunk('EXIF', Buffer.alloc(9 * MiB))]),
+    answer: { rejected: [422, 'TS_IMAGE_METADATA_TOO_LARGE'] },
+  },
+  {
+    name: 'TIFF with 100000 chained pages (18 MB; seconds of libtiff counting)',
+    filename: 'pages.tif',
+    contentType: 'image/tiff',
+    make: async () => withTiffPages(await makeTiff({ width: 8, height: 8, compression: 'none' }), 100_000),
+    answer: { rejected: [422, 'TS_IMAGE_TOO_MANY_FRAMES'] },
+  },
+  {
+    name: 'PNG with ordinary metadata (control: 1 MiB zTXt, ICC, EXIF, XMP)',
+    filename: 'meta.png',
+    contentType: 'image/png',
+    make: async () => withPngChunks(await makePng({ width: 300, height: 200, metadata: true }), [ztxtChunk(MiB)]),
+    answer: { done: renders({ format: 'png', width: 300, height: 200 }) },
+  },
+];
+
+describe('structural bombs (issue 13): refused at upload before any decoder, in little memory and CPU', () => {
+  beforeAll(async () => {
+    bombService = await startService({ env: { JOB_TIMEOUT_MS: String(JOB_TIMEOUT_MS) } });
+  });
+
+  for (const bomb of STRUCTURAL_BOMBS) {
+    const { answer } = bomb;
+    const expected = 'rejected' in answer ? `${answer.rejected[0]} ${answer.rejected[1]} at upload` : 'done';
+    it(`${bomb.name} -> ${expected}`, async () => {
+      await runCase(bombService, bomb);
+    });
+  }
+
+  it("the process stayed up, stored only the control image, and its peak memory stayed far from the bombs' sizes", async () => {
+    await expectAlive(bombService);
+    expect((await storedState(bombService.dataDir)).rows).toHaveLength(1);
+    const pid = bombService.child.pid!;
+    const peak = peakRssBytes(pid);
+    console.log(
+      `structural bombs: peak RSS (VmHWM) ${(peak / MiB).toFixed(0)} MiB, ` +
+        `CPU ${(cpuTicks(pid) / 100).toFixed(1)} s since start (start-up included)`,
+    );
+    // A generous safety bound, not a target: without the walk the zTXt bomb alone takes gigabytes.
+    expect(peak).toBeLessThan(1024 ** 3);
   });
 });
 

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manyScansJpeg, ztxtBombPng } from '../support/bombs.js';
+import { jpegScanBomb, ztxtBomb } from '../support/bombs.js';
 import { getImage, type ImageJson, upload, uploadOk, waitForFinal } from '../support/http.js';
-import { makeJpeg } from '../support/images.js';
+import { makeJpeg, makePng } from '../support/images.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { cpuTicks, expectProblem, healthStatus, storedState, variantFiles } from './service-probes.js';
 
@@ -109,7 +109,7 @@ describe('render isolation', () => {
   it('a zTXt memory bomb at upload is 422 TS_RENDER_MEMORY: nothing stored, the service stays small and up', async () => {
     const before = await storedState(service.dataDir);
     // 300 chunks × 20 MiB of text in a 6 MB file: gigabytes in a probe that inflates them all.
-    const bomb = await ztxtBombPng({ chunks: 300 });
+    const bomb = ztxtBomb(await makePng({ width: 16, height: 16 }), 300);
     await expectProblem(await upload(service.url, bomb, { filename: 'bomb.png' }), 422, 'TS_RENDER_MEMORY');
     expect(await storedState(service.dataDir)).toEqual(before);
     const pid = await killedChild('probe', 'TS_RENDER_MEMORY');
@@ -120,8 +120,8 @@ describe('render isolation', () => {
   }, 120_000);
 
   it('a CPU bomb fails TS_RENDER_TIMEOUT at once (no retry), its child is killed, other images render', async () => {
-    // A valid 4000×4000 progressive JPEG with 6000 scans: well over JOB_TIMEOUT_MS of CPU to decode.
-    const bomb = await uploadOk(service.url, await manyScansJpeg({ size: 4000, scans: 6000 }), 'scans.jpg');
+    // The bomb: a valid 7000×7000 progressive JPEG with 2647 scans: well over JOB_TIMEOUT_MS of CPU to decode.
+    const bomb = await uploadOk(service.url, jpegScanBomb(), 'scans.jpg');
     const normal = await uploadOk(service.url, await makeJpeg({ width: 320, height: 240 }), 'normal.jpg');
     expect((await waitForFinal(service.url, normal.id, POLL_MS)).status).toBe('done');
     await expectFailedOnce(bomb, 'TS_RENDER_TIMEOUT');
@@ -154,7 +154,7 @@ describe('render isolation', () => {
       renderChildren().length >= 2 ? renderChildren() : undefined,
     );
     const ticks = new Map(started.map((pid) => [pid, cpuTicks(pid)]));
-    const bomb = await uploadOk(service.url, await manyScansJpeg({ size: 4000, scans: 6000 }), 'scans.jpg');
+    const bomb = await uploadOk(service.url, jpegScanBomb(), 'scans.jpg');
     // The child decoding the bomb is the one burning CPU.
     const busy = await until('the child rendering the bomb', () =>
       started.find((pid) => alive(pid) && cpuTicks(pid) - ticks.get(pid)! > 30),

@@ -104,7 +104,16 @@ export function cpuTicks(pid: number): number {
 
 /** Resident set size of a process in bytes (`VmRSS` in `/proc/<pid>/status`). */
 export function rssBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return statusBytes(pid, 'VmRSS');
+}
+
+/** The peak resident set size of a process over its life so far, in bytes (`VmHWM`). */
+export function peakRssBytes(pid: number): number {
+  return statusBytes(pid, 'VmHWM');
+}
+
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  if (!match) throw new Error(`no ${field} for pid ${pid}`);
   return Number(match[1]) * 1024;
 }

@@ -13,8 +13,8 @@ import {
   type ImagingPoolOptions,
   inProcessImager,
 } from '../../src/imaging/index.js';
-import { manyScansJpeg, ztxtBombPng } from '../support/bombs.js';
-import { makeJpeg } from '../support/images.js';
+import { jpegScanBomb, ztxtBomb } from '../support/bombs.js';
+import { makeJpeg, makePng } from '../support/images.js';
 
 const PRESETS: Preset[] = [
   withVersion({ ...DEFAULT_PRESET_VALUES, name: 'small', width: 64, height: 64 }),
@@ -82,7 +82,7 @@ let slowJpeg: Buffer;
 let normalJpeg: Buffer;
 beforeAll(async () => {
   // About 2-3 CPU-seconds to decode: far past the short deadlines below, and long enough to be killed mid-way.
-  slowJpeg = await manyScansJpeg({ size: 4000, scans: 2000 });
+  slowJpeg = jpegScanBomb(4000, 4000);
   normalJpeg = await makeJpeg({ width: 640, height: 480 });
 });
 
@@ -157,7 +157,7 @@ describe('imaging pool', () => {
     imaging.warm();
     const [pid] = await childPids(imaging, 1);
     // 60 × 20 MiB of text: over 4 GB resident in a decoder that inflates it all.
-    const bomb = await ztxtBombPng({ chunks: 60 });
+    const bomb = ztxtBomb(await makePng({ width: 16, height: 16 }), 60);
     await expect(imaging.probe({ buffer: bomb }, DEFAULT_IMAGING_LIMITS)).rejects.toMatchObject({
       code: 'TS_RENDER_MEMORY',
     });

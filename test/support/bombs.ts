@@ -1,111 +1,219 @@
 /**
- * Hostile images that cost a decoder far more than their size: what an attacker uploads to exhaust memory or CPU.
- * Deterministic and built in code from small sharp outputs.
+ * Structural bombs made in code: small files that are valid (or valid but for one lying length) and demand large work
+ * from a decoder. Used by the structural-walk unit tests, the hostile end-to-end tests and the fuzz seeds.
  */
-import { crc32, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from './images.js';
 
-const PNG_SIGNATURE_BYTES = 8;
-const MIB = 1024 * 1024;
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
+/** `png` with `chunks` inserted right after its IHDR (where metadata usually is). */
+export function withPngChunks(png: Buffer, chunks: readonly Buffer[]): Buffer {
+  const afterIhdr = 8 + 8 + 13 + 4;
+  return Buffer.concat([png.subarray(0, afterIhdr), ...chunks, png.subarray(afterIhdr)]);
 }
 
-/**
- * A small valid PNG carrying `chunks` zTXt chunks that each inflate to `inflatedMib` MiB of text: a few MB on disk,
- * gigabytes in a decoder that inflates every text chunk while reading the header.
- */
-export async function ztxtBombPng(options: { chunks?: number; inflatedMib?: number } = {}): Promise<Buffer> {
-  const chunks = options.chunks ?? 300;
-  const inflated = deflateSync(Buffer.alloc((options.inflatedMib ?? 20) * MIB, 0x41), { level: 9 });
-  const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#336699' } })
-    .png()
-    .toBuffer();
-  // IHDR is the first chunk: 4 length + 4 type + 13 data + 4 CRC bytes after the signature.
-  const afterHeader = PNG_SIGNATURE_BYTES + 25;
-  const text = Array.from({ length: chunks }, (_, index) =>
-    // keyword, NUL, compression method 0 (deflate), compressed text
-    pngChunk('zTXt', Buffer.concat([Buffer.from(`Comment${index}\0\0`, 'latin1'), inflated])),
+/** Zeros deflated: about 1 KB per MiB, so a bomb of gigabytes is a few MB. */
+function deflatedZeros(bytes: number): Buffer {
+  return deflateSync(Buffer.alloc(bytes), { level: 9 });
+}
+
+/** A zTXt chunk whose text inflates to `inflatedBytes`. */
+export function ztxtChunk(inflatedBytes: number, keyword = 'Comment'): Buffer {
+  return pngChunk('zTXt', Buffer.concat([Buffer.from(`${keyword}\0\0`, 'latin1'), deflatedZeros(inflatedBytes)]));
+}
+
+/** A compressed iTXt chunk whose text inflates to `inflatedBytes`. */
+export function itxtChunk(inflatedBytes: number): Buffer {
+  return pngChunk(
+    'iTXt',
+    Buffer.concat([Buffer.from('XML:com.adobe.xmp\0\x01\0en\0\0', 'latin1'), deflatedZeros(inflatedBytes)]),
   );
-  return Buffer.concat([png.subarray(0, afterHeader), ...text, png.subarray(afterHeader)]);
 }
 
-interface JpegScan {
-  /** The Huffman tables defined right before the scan, then its SOS segment and entropy-coded data. */
-  readonly bytes: Buffer;
-  /** Offset of the SOS marker inside `bytes`. */
-  readonly sos: number;
+/** An iCCP chunk whose "profile" inflates to `inflatedBytes`. */
+export function iccpChunk(inflatedBytes: number): Buffer {
+  return pngChunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflatedZeros(inflatedBytes)]));
 }
 
-/** Splits a JPEG into what precedes its first scan and its scans (each with the DHT segments just before it). */
-function jpegScans(jpeg: Buffer): { head: Buffer; scans: JpegScan[] } {
-  const segmentEnd = (at: number) => at + 2 + jpeg.readUInt16BE(at + 2);
-  let offset = 2;
-  let unitStart = offset;
-  while (jpeg[offset + 1] !== 0xda) {
-    if (jpeg[offset + 1] !== 0xc4) unitStart = segmentEnd(offset);
-    offset = segmentEnd(offset);
-  }
-  const head = jpeg.subarray(0, unitStart);
-  const scans: JpegScan[] = [];
-  let sos = offset;
-  let i = segmentEnd(sos);
-  // Entropy data ends at the next marker that is neither a stuffed 0xFF00 nor a restart marker.
-  while (i < jpeg.length - 1) {
-    const next = jpeg[i + 1]!;
-    if (jpeg[i] !== 0xff || next === 0x00 || (next >= 0xd0 && next <= 0xd7)) {
-      i++;
-      continue;
+/** The metadata decompression bomb of issue 13: `count` zTXt chunks of `inflatedBytes` each (one compressed copy). */
+export function ztxtBomb(png: Buffer, count = 300, inflatedBytes = 20 * 1024 ** 2): Buffer {
+  const chunk = ztxtChunk(inflatedBytes);
+  return withPngChunks(
+    png,
+    Array.from({ length: count }, () => chunk),
+  );
+}
+
+/** `count` tiny tEXt chunks. */
+export function manyTextChunks(png: Buffer, count: number): Buffer {
+  const chunk = pngChunk('tEXt', Buffer.from('k\0v', 'latin1'));
+  return withPngChunks(
+    png,
+    Array.from({ length: count }, () => chunk),
+  );
+}
+
+// ---- JPEG ---------------------------------------------------------------------------------------------------------
+
+function segment(code: number, body: Buffer): Buffer {
+  const header = Buffer.from([0xff, code, 0, 0]);
+  header.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([header, body]);
+}
+
+/** Entropy-coded bits, MSB first, with 0xFF stuffing and 1-padding at the end. */
+class BitWriter {
+  private readonly bytes: number[] = [];
+  private current = 0;
+  private used = 0;
+
+  write(value: number, length: number): void {
+    for (let bit = length - 1; bit >= 0; bit--) {
+      this.current = (this.current << 1) | ((value >> bit) & 1);
+      if (++this.used === 8) this.flushByte();
     }
-    if (next === 0xd9 || next === 0xc4 || next === 0xda) {
-      if (next !== 0xc4 || jpeg[sos + 1] === 0xda) {
-        scans.push({ bytes: jpeg.subarray(unitStart, i), sos: sos - unitStart });
-        unitStart = i;
-      }
-      if (next === 0xd9) break;
-      sos = i;
-      i = segmentEnd(i);
-      continue;
-    }
-    i = segmentEnd(i);
   }
-  return { head, scans };
+
+  /** Appends `count` zero bits fast (whole zero bytes need no stuffing). */
+  zeros(count: number): void {
+    while (count > 0 && this.used !== 0) {
+      this.write(0, 1);
+      count--;
+    }
+    const whole = Math.floor(count / 8);
+    for (let i = 0; i < whole; i++) this.bytes.push(0);
+    this.write(0, count - whole * 8);
+  }
+
+  finish(): Buffer {
+    if (this.used > 0) this.write((1 << (8 - this.used)) - 1, 8 - this.used);
+    return Buffer.from(this.bytes);
+  }
+
+  private flushByte(): void {
+    this.bytes.push(this.current);
+    if (this.current === 0xff) this.bytes.push(0);
+    this.current = 0;
+    this.used = 0;
+  }
+}
+
+/** The largest run an EOB symbol can code (EOB14 with 14 extra bits). */
+const MAX_EOB_RUN = 32_767;
+
+/** AC scan data saying "the band is zero in every one of `blocks` blocks": EOB runs, symbol r coded as 4 bits r. */
+function eobRuns(blocks: number): Buffer {
+  const bits = new BitWriter();
+  for (let left = blocks; left > 0; ) {
+    const run = Math.min(left, MAX_EOB_RUN);
+    const r = Math.floor(Math.log2(run));
+    bits.write(r, 4);
+    bits.write(run - (1 << r), r);
+    left -= run;
+  }
+  return bits.finish();
 }
 
 /**
- * A valid progressive JPEG of `size`×`size` grey pixels with `scans` scans: about half a megabyte on disk, but every
- * scan makes the decoder walk every block of the image again (tens of CPU-seconds at 7000×7000 and 2600 scans).
- * The extra scans repeat an AC first scan at full precision (Ah = Al = 0), which libjpeg accepts as a consistent
- * progression; on a flat picture every AC coefficient is zero, so the same entropy data (runs of EOB) is valid at any
- * precision.
+ * The progressive JPEG CPU bomb of issue 13, valid to the letter: a flat grey `width`x`height` YCbCr image (4:4:4)
+ * whose progression refines every AC coefficient of every component one bit at a time, from bit 13 down to 0:
+ * 1 DC scan + 3 × 63 × 14 AC scans = 2647 scans. Each AC scan is a few dozen bytes of EOB runs but a pass over every
+ * block of its component for the decoder. 7000x7000 is about 300 KB (mostly the DC scan).
  */
-export async function manyScansJpeg(options: { size?: number; scans?: number } = {}): Promise<Buffer> {
-  const size = options.size ?? 7000;
-  const jpeg = await sharp({ create: { width: size, height: size, channels: 3, background: '#808080' } })
-    .jpeg({ progressive: true, quality: 90 })
-    .toBuffer();
-  const { head, scans } = jpegScans(jpeg);
-  const acFirst = scans.find((scan) => {
-    const header = scan.bytes.subarray(scan.sos);
-    const components = header[4]!;
-    const spectralStart = header[5 + 2 * components]!;
-    return spectralStart > 0;
-  });
-  if (!acFirst) throw new Error('the progressive JPEG has no AC scan to repeat');
-  const repeated = Buffer.from(acFirst.bytes);
-  const components = repeated[acFirst.sos + 4]!;
-  repeated[acFirst.sos + 7 + 2 * components] = 0x00; // Ah = 0, Al = 0
-  const repeats = Math.max(0, (options.scans ?? 2600) - scans.length);
+export function jpegScanBomb(width = 7000, height = 7000, bitLevels = 14): Buffer {
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+  const frame = Buffer.alloc(6 + 3 * 3);
+  frame[0] = 8;
+  frame.writeUInt16BE(height, 1);
+  frame.writeUInt16BE(width, 3);
+  frame[5] = 3;
+  for (let c = 0; c < 3; c++) frame.set([c + 1, 0x11, 0], 6 + c * 3);
+  // DC table 0: one symbol (category 0) coded "0". AC table 0: EOB0..EOB14 (symbols r<<4) coded as 4-bit r.
+  const dcTable = Buffer.from([0x00, 1, ...Array<number>(15).fill(0), 0x00]);
+  const acCounts = Array<number>(16).fill(0);
+  acCounts[3] = 15;
+  const acTable = Buffer.from([0x10, ...acCounts, ...Array.from({ length: 15 }, (_, r) => r << 4)]);
+  const dcScan = Buffer.concat([
+    segment(0xda, Buffer.from([3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 0, 0x00])),
+    (() => {
+      const bits = new BitWriter();
+      bits.zeros(blocks * 3); // every DC difference is 0: a flat image at the level shift (grey)
+      return bits.finish();
+    })(),
+  ]);
+  const runs = eobRuns(blocks);
+  const acScans: Buffer[] = [];
+  for (let component = 1; component <= 3; component++) {
+    for (let k = 1; k <= 63; k++) {
+      for (let al = bitLevels - 1; al >= 0; al--) {
+        const ah = al === bitLevels - 1 ? 0 : al + 1;
+        acScans.push(segment(0xda, Buffer.from([1, component, 0x00, k, k, (ah << 4) | al])), runs);
+      }
+    }
+  }
   return Buffer.concat([
-    head,
-    ...scans.map((scan) => scan.bytes),
-    ...Array.from({ length: repeats }, () => repeated),
+    Buffer.from([0xff, 0xd8]),
+    segment(0xdb, Buffer.concat([Buffer.from([0]), Buffer.alloc(64, 1)])),
+    segment(0xc2, frame),
+    segment(0xc4, Buffer.concat([dcTable, acTable])),
+    dcScan,
+    ...acScans,
     Buffer.from([0xff, 0xd9]),
   ]);
+}
+
+/** `jpeg` with `count` APPn/COM segments of `bytes` each inserted after SOI. */
+export function withJpegSegments(jpeg: Buffer, count: number, bytes: number, code = 0xfe): Buffer {
+  const inserted = segment(code, Buffer.alloc(bytes, 0x41));
+  return Buffer.concat([jpeg.subarray(0, 2), ...Array.from({ length: count }, () => inserted), jpeg.subarray(2)]);
+}
+
+// ---- GIF and WebP -------------------------------------------------------------------------------------------------
+
+/** `gif` with `count` comment extensions of `bytes` each (in sub-blocks of up to 255) after its global colour table. */
+export function withGifComments(gif: Buffer, count: number, bytes: number): Buffer {
+  const flags = gif[10]!;
+  const afterHeader = 13 + (flags & 0x80 ? 3 << ((flags & 0x07) + 1) : 0);
+  const subBlocks: Buffer[] = [];
+  for (let left = bytes; left > 0; left -= 255) {
+    const size = Math.min(255, left);
+    subBlocks.push(Buffer.from([size]), Buffer.alloc(size, 0x41));
+  }
+  const comment = Buffer.concat([Buffer.from([0x21, 0xfe]), ...subBlocks, Buffer.from([0])]);
+  return Buffer.concat([
+    gif.subarray(0, afterHeader),
+    ...Array.from({ length: count }, () => comment),
+    gif.subarray(afterHeader),
+  ]);
+}
+
+/** A RIFF chunk (padded to an even size). */
+export function webpChunk(type: string, data: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header.write(type, 0, 'latin1');
+  header.writeUInt32LE(data.length, 4);
+  return Buffer.concat([header, data, Buffer.alloc(data.length & 1)]);
+}
+
+/** `webp` with `chunks` appended and the RIFF size fixed. */
+export function withWebpChunks(webp: Buffer, chunks: readonly Buffer[]): Buffer {
+  const file = Buffer.concat([webp, ...chunks]);
+  file.writeUInt32LE(file.length - 8, 4);
+  return file;
+}
+
+// ---- TIFF ---------------------------------------------------------------------------------------------------------
+
+/** A little-endian classic `tiff` whose first IFD is followed by `pages` copies of it, chained (all one strip). */
+export function withTiffPages(tiff: Buffer, pages: number): Buffer {
+  const first = tiff.readUInt32LE(4);
+  const size = 2 + tiff.readUInt16LE(first) * 12 + 4;
+  const ifd = tiff.subarray(first, first + size);
+  const chain = Buffer.alloc(pages * size);
+  for (let i = 0; i < pages; i++) {
+    ifd.copy(chain, i * size);
+    chain.writeUInt32LE(i + 1 < pages ? tiff.length + (i + 1) * size : 0, (i + 1) * size - 4);
+  }
+  const file = Buffer.concat([tiff, chain]);
+  file.writeUInt32LE(tiff.length, first + size - 4);
+  return file;
 }
