@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_CATALOGUE, type ErrorCode, ThumbsmithError } from '../domain/errors.js';
@@ -31,26 +32,48 @@ export function asThumbsmithError(error: unknown): ThumbsmithError {
   return new ThumbsmithError('TS_INTERNAL', 'An unexpected error occurred.', { cause: error });
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ThumbsmithError): FastifyReply {
+function problemDocument(error: ThumbsmithError, requestId: string, instance?: string) {
   const { status, title } = ERROR_CATALOGUE[error.code];
+  return {
+    type: problemType(error.code),
+    title,
+    status,
+    detail: error.detail,
+    code: error.code,
+    ...(instance !== undefined && { instance }),
+    requestId,
+    ...error.extensions,
+  };
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ThumbsmithError): FastifyReply {
   const retryAfter = error.extensions.retryAfterSeconds;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-  if (status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '5');
-  // An upload rejected mid-stream leaves unread body bytes on the socket; they must not be parsed as a next request.
-  if (!request.raw.complete) reply.header('connection', 'close');
+  if (error.status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '5');
+  // A body still arriving is read and discarded after the answer (http/request-limits.ts), so the client gets to
+  // read it; only a body declared larger than that allows is cut, closing the connection.
   return reply
-    .code(status)
+    .code(error.status)
     .type('application/problem+json')
-    .send({
-      type: problemType(error.code),
-      title,
-      status,
-      detail: error.detail,
-      code: error.code,
-      instance: request.url,
-      requestId: request.id,
-      ...error.extensions,
-    });
+    .send(problemDocument(error, request.id, request.url));
+}
+
+/**
+ * A whole HTTP/1.1 answer as bytes, for the moments Fastify has no reply to send it with: errors of the HTTP parser
+ * (malformed requests, headers too large or too slow) and bodies cut for arriving too slowly. The connection closes.
+ */
+export function rawProblemResponse(error: ThumbsmithError, requestId: string): string {
+  const body = JSON.stringify(problemDocument(error, requestId));
+  return [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
+    'content-type: application/problem+json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'x-content-type-options: nosniff',
+    `x-request-id: ${requestId}`,
+    'connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }
 
 /** The one place errors become HTTP answers. */

@@ -11,6 +11,25 @@ const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, if-none-m
 const EXPOSED_HEADERS = 'etag, location, retry-after, x-request-id';
 
 /**
+ * The API documentation (swagger-ui) loads only its own scripts and styles and may not be framed: the web page at `/`
+ * keeps the API key in localStorage, and a script injected into a page of this origin could read it.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  // swagger-ui sets style attributes on its elements.
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
  * `X-Content-Type-Options: nosniff` on every answer (a browser must never guess a type), and CORS for the configured
  * origins only: any other origin gets no CORS header, so the browser keeps its same-origin rule.
  */
@@ -18,6 +37,8 @@ export const securityHeadersPlugin = fp(
   async (app: FastifyInstance, options: SecurityHeadersOptions) => {
     const allowed = new Set(options.corsOrigins);
     app.addHook('onRequest', async (request, reply) => {
+      // Set before anything else runs, so answers that skip onSend (event streams, hijacked replies) carry it too.
+      reply.header('x-content-type-options', 'nosniff');
       const origin = request.headers.origin;
       if (allowed.size === 0) return;
       reply.header('vary', 'Origin');
@@ -32,10 +53,6 @@ export const securityHeadersPlugin = fp(
           .header('access-control-max-age', '600')
           .send();
       }
-    });
-    app.addHook('onSend', async (_request, reply, payload) => {
-      reply.header('x-content-type-options', 'nosniff');
-      return payload;
     });
   },
   { name: 'thumbsmith-security-headers', fastify: '5.x' },

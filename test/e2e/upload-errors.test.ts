@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { head, rawRequest } from '../security/raw-http.js';
 import { upload } from '../support/http.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 
@@ -68,19 +69,37 @@ describe('rejected uploads: the right status and code, nothing left behind, the 
     expect(body.detail).toContain('"url"');
   });
 
-  it('413 TS_UPLOAD_TOO_LARGE, counted while streaming', async () => {
-    const noise = await sharp(Buffer.from(Array.from({ length: 400 * 400 * 3 }, (_, i) => (i * 7919) % 251)), {
-      raw: { width: 400, height: 400, channels: 3 },
+  it('413 TS_UPLOAD_TOO_LARGE, counted while streaming (no Content-Length), and the client reads the answer', async () => {
+    const noise = await sharp(Buffer.from(Array.from({ length: 300 * 300 * 3 }, (_, i) => (i * 7919) % 251)), {
+      raw: { width: 300, height: 300, channels: 3 },
     })
       .png({ compressionLevel: 0 })
       .toBuffer();
     expect(noise.length).toBeGreaterThan(MAX_UPLOAD_BYTES);
-    const body = await expectProblem(
-      await upload(service.url, noise, { filename: 'big.png' }),
-      413,
-      'TS_UPLOAD_TOO_LARGE',
-    );
+    const form = new FormData();
+    form.append('file', new Blob([noise]), 'big.png');
+    const encoded = new Request('http://x/', { method: 'POST', body: form });
+    const chunked = await fetch(`${service.url}/v1/images`, {
+      method: 'POST',
+      headers: { 'content-type': encoded.headers.get('content-type') ?? '' },
+      body: encoded.body,
+      duplex: 'half',
+    } as RequestInit);
+    const body = await expectProblem(chunked, 413, 'TS_UPLOAD_TOO_LARGE');
     expect(body.limit).toBe(MAX_UPLOAD_BYTES);
+  });
+
+  it('413 TS_UPLOAD_TOO_LARGE at once for a declared Content-Length over the limit, before any body byte', async () => {
+    const answer = await rawRequest(
+      service.url,
+      head('POST', '/v1/images', {
+        'content-type': 'multipart/form-data; boundary=x',
+        'content-length': String(200 * 1024 * 1024),
+      }),
+    );
+    expect(answer.status).toBe(413);
+    expect(answer.code).toBe('TS_UPLOAD_TOO_LARGE');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('415 TS_UNSUPPORTED_MEDIA for text renamed .jpg and for zero bytes', async () => {

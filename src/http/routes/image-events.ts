@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { ImageRecord } from '../../domain/image.js';
 import type { Preset } from '../../domain/preset.js';
@@ -96,7 +97,7 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       });
       reply.hijack();
       open.add(stream);
-      stream.start();
+      stream.start(reply.getHeaders());
       await stream.serially(send);
     },
   );
@@ -132,7 +133,7 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       stream.onEnd(unsubscribe);
       reply.hijack();
       open.add(stream);
-      stream.start();
+      stream.start(reply.getHeaders());
     },
   );
 };
@@ -157,7 +158,11 @@ class EventStream {
     res.on('close', () => this.end());
   }
 
-  start(): void {
+  /** Sends the headers: the reply's own (CORS, request id, nosniff: set by hooks, which a hijacked reply skips). */
+  start(replyHeaders: ReturnType<FastifyReply['getHeaders']>): void {
+    for (const [name, value] of Object.entries(replyHeaders)) {
+      if (value !== undefined) this.#res.setHeader(name, value);
+    }
     this.#res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
