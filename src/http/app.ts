@@ -11,7 +11,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { type AuthOptions, authPlugin } from './auth.js';
 import { observabilityPlugin } from './observability.js';
-import { problemPlugin } from './problem.js';
+import { asThumbsmithError, problemPlugin, sendProblem } from './problem.js';
 import { QUEUE_DASHBOARD_PATH, type QueueDashboardOptions, queueDashboardRoutes } from './queue-dashboard.js';
 import { type RateLimitOptions, rateLimitPlugin } from './rate-limit.js';
 import {
@@ -27,7 +27,7 @@ import { imageLifecycleRoutes } from './routes/image-lifecycle.js';
 import { imageRoutes } from './routes/images.js';
 import { webUiRoutes } from './routes/web-ui.js';
 import { Problem } from './schemas.js';
-import { DOCS_CONTENT_SECURITY_POLICY, securityHeadersPlugin } from './security-headers.js';
+import { DOCS_CONTENT_SECURITY_POLICY, securityHeadersPlugin, setEveryAnswerHeaders } from './security-headers.js';
 import { tenantPlugin } from './tenant.js';
 
 export interface AppDeps {
@@ -88,6 +88,13 @@ export async function buildApp(deps: AppDeps) {
       },
     }),
     clientErrorHandler: (error, socket) => answerClientError(error, socket, deps.logger),
+    // A URL the router cannot decode, or a parameter over its length, is refused before any hook runs: the answer
+    // gets the headers and the problem document here, and the connection closes (no hook bounds its body).
+    frameworkErrors: (error, request, reply) => {
+      setEveryAnswerHeaders(request, reply);
+      reply.header('connection', 'close');
+      return sendProblem(request, reply, asThumbsmithError(error));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // server.close() ends idle keep-alive sockets only when it is called; a response still being written then leaves a
@@ -98,11 +105,6 @@ export async function buildApp(deps: AppDeps) {
   });
   app.addHook('onResponse', async () => {
     if (closing) setImmediate(() => app.server.closeIdleConnections());
-  });
-
-  // In onRequest, not onSend: event streams write their own headers and skip onSend.
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
   });
 
   await app.register(problemPlugin);

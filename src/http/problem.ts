@@ -19,6 +19,8 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_PROTO_VIOLATION: 'TS_VALIDATION',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'TS_VALIDATION',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'TS_VALIDATION',
+  FST_ERR_BAD_URL: 'TS_VALIDATION',
+  FST_ERR_MAX_PARAM_LENGTH: 'TS_URI_TOO_LONG',
 };
 
 export function asThumbsmithError(error: unknown): ThumbsmithError {

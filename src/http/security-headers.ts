@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface SecurityHeadersOptions {
@@ -30,15 +30,22 @@ export const DOCS_CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * `X-Content-Type-Options: nosniff` on every answer (a browser must never guess a type), and CORS for the configured
+ * Headers every answer carries: `nosniff` (a browser must never guess a type) and the request id. Set when the
+ * request arrives rather than on send, so answers that skip onSend (event streams) carry them too.
+ */
+export function setEveryAnswerHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff').header('x-request-id', request.id);
+}
+
+/**
+ * `X-Content-Type-Options: nosniff` and `X-Request-Id` on every answer, and CORS for the configured
  * origins only: any other origin gets no CORS header, so the browser keeps its same-origin rule.
  */
 export const securityHeadersPlugin = fp(
   async (app: FastifyInstance, options: SecurityHeadersOptions) => {
     const allowed = new Set(options.corsOrigins);
     app.addHook('onRequest', async (request, reply) => {
-      // Set before anything else runs, so answers that skip onSend (event streams, hijacked replies) carry it too.
-      reply.header('x-content-type-options', 'nosniff');
+      setEveryAnswerHeaders(request, reply);
       const origin = request.headers.origin;
       if (allowed.size === 0) return;
       reply.header('vary', 'Origin');
