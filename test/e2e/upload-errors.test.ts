@@ -129,6 +129,61 @@ describe('rejected uploads: the right status and code, nothing left behind, the 
     );
   });
 
+  it('malformed multipart bodies are 4xx with a code, never 5xx', async () => {
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0f0' } })
+      .jpeg()
+      .toBuffer();
+    const part = (boundary: string, name: string, bytes: Buffer | string) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\ncontent-disposition: form-data; name="${name}"; filename="a.jpg"\r\n` +
+            'content-type: image/jpeg\r\n\r\n',
+        ),
+        Buffer.from(bytes),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+    const whole = part('b0undary', 'file', jpeg);
+    const cases: Array<[string, string, Buffer]> = [
+      ['no boundary', 'multipart/form-data', whole],
+      ['an empty boundary', 'multipart/form-data; boundary=', whole],
+      [
+        'a boundary over 70 characters',
+        `multipart/form-data; boundary=${'b'.repeat(300)}`,
+        part('b'.repeat(300), 'file', jpeg),
+      ],
+      ['another boundary than the body uses', 'multipart/form-data; boundary=other', whole],
+      ['a truncated body', 'multipart/form-data; boundary=b0undary', whole.subarray(0, whole.length - 40)],
+      [
+        'part headers without their end',
+        'multipart/form-data; boundary=b0undary',
+        Buffer.from('--b0undary\r\ncontent-disposition: form-data; name="file"'),
+      ],
+      ['garbage', 'multipart/form-data; boundary=b0undary', Buffer.from('\u0000\u0001garbage\r\n\r\n--')],
+      ['a part with no name', 'multipart/form-data; boundary=b0undary', part('b0undary', '', jpeg)],
+      [
+        'two files',
+        'multipart/form-data; boundary=b0undary',
+        Buffer.concat([part('b0undary', 'file', jpeg).subarray(0, -14), part('b0undary', 'file', jpeg)]),
+      ],
+      ['an unknown content type', 'multipart/mixed; boundary=b0undary', whole],
+      ['a form-urlencoded body', 'application/x-www-form-urlencoded', Buffer.from('file=abc')],
+    ];
+    for (const [what, type, body] of cases) {
+      const response = await fetch(`${service.url}/v1/images`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+      const problem = (await response.json()) as { code: string };
+      expect({ what, status: response.status >= 400 && response.status < 500, code: problem.code }).toEqual({
+        what,
+        status: true,
+        code: expect.stringMatching(/^TS_(VALIDATION|FILE_MISSING|UNSUPPORTED_MEDIA|IMAGE_CORRUPT)$/),
+      });
+    }
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+  });
+
   it('leaves no row, no blob and no temp file, and keeps serving', async () => {
     await expectNothingLeftBehind();
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
