@@ -70,6 +70,7 @@ describe('the HTTP edge under attack (real process, API keys on)', () => {
         HTTP_HEADERS_TIMEOUT_MS: '1000',
         UPLOAD_MIN_BYTES_PER_SECOND: String(MIN_BYTES_PER_SECOND),
         UPLOAD_RATE_WINDOW_MS: '1000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '500',
       },
     });
   }, 60_000);
@@ -137,6 +138,10 @@ describe('the HTTP edge under attack (real process, API keys on)', () => {
     expect(answer.headers['x-content-type-options']).toBe('nosniff');
     const silent = await openRaw(service.url);
     await silent.closed(10_000);
+    // After an answer, an idle keep-alive connection is closed too.
+    const idle = await openRaw(service.url);
+    idle.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(parseAnswer(await idle.closed(10_000)).status).toBe(200);
   }, 30_000);
 
   it('requests the HTTP parser or the router refuses get problem+json with a code and nosniff: 400, 414, 431', async () => {
@@ -263,10 +268,11 @@ describe('an upload refused while the queue is full (real process, no workers)',
 describe('rate limits count refused requests too (real process, API keys on)', () => {
   let dataDir: string;
   let service: ServiceProcess;
+  let readKey: string;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'ts-flood-'));
-    await createKey(dataDir, 'acme', 'read');
+    readKey = await createKey(dataDir, 'acme', 'read');
     service = await startService({ command: 'api', dataDir, env: { RATE_LIMIT_PER_MINUTE: '20' } });
   }, 60_000);
 
@@ -293,5 +299,23 @@ describe('rate limits count refused requests too (real process, API keys on)', (
       expect([target, answer.status, answer.code]).toEqual([target, 429, 'TS_RATE_LIMITED']);
     }
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+  });
+
+  it('a key refused for its scope (403) is counted too, whatever address it comes from', async () => {
+    const statuses: number[] = [];
+    // Five other loopback addresses, so no address reaches its own limit (20) before the key does.
+    for (let i = 0; i < 30; i++) {
+      const answer = await rawRequest(
+        service.url,
+        head('DELETE', '/v1/images/img_00000000000000000000000000', bearer(readKey)),
+        {
+          localAddress: `127.0.0.${2 + (i % 5)}`,
+        },
+      );
+      statuses.push(answer.status);
+      if (answer.status === 429) break;
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 403)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
   });
 });

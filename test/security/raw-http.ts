@@ -42,9 +42,10 @@ export interface RawConnection {
   closed: (timeoutMs: number) => Promise<string>;
 }
 
-export async function openRaw(url: string): Promise<RawConnection> {
+/** Opens a connection; `localAddress` (another loopback address, e.g. 127.0.0.2) makes it a different client. */
+export async function openRaw(url: string, localAddress?: string): Promise<RawConnection> {
   const { host, port } = targetOf(url);
-  const socket = connect(port, host);
+  const socket = connect({ port, host, ...(localAddress && { localAddress }) });
   let text = '';
   let isClosed = false;
   const waiters: Array<() => void> = [];
@@ -80,10 +81,14 @@ export async function openRaw(url: string): Promise<RawConnection> {
 }
 
 /** Sends `request` as is (no normalisation of the path) and reads the answer until the server closes. */
-export async function rawRequest(url: string, request: string | Buffer, timeoutMs = 10_000): Promise<RawAnswer> {
-  const connection = await openRaw(url);
+export async function rawRequest(
+  url: string,
+  request: string | Buffer,
+  options: { timeoutMs?: number; localAddress?: string } = {},
+): Promise<RawAnswer> {
+  const connection = await openRaw(url, options.localAddress);
   connection.socket.write(request);
-  return parseAnswer(await connection.closed(timeoutMs));
+  return parseAnswer(await connection.closed(options.timeoutMs ?? 10_000));
 }
 
 /** A request head with `Connection: close`, so the answer ends with the connection. */
