@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -56,7 +56,9 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket, 
   const problem = clientErrorOf(error);
   const requestId = randomUUID();
   log.info({ code: problem.code, reqId: requestId, parserError: error.code }, 'request refused by the HTTP parser');
-  if (socket.writable) socket.write(rawProblemResponse(problem, requestId));
+  // Not in the middle of an answer already on its way (a malformed chunk in a body being read): then only close.
+  const answering = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage?.headersSent === true;
+  if (socket.writable && !answering) socket.write(rawProblemResponse(problem, requestId));
   socket.destroySoon();
 }
 

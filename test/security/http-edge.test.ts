@@ -156,6 +156,12 @@ describe('the HTTP edge under attack (real process, API keys on)', () => {
     const longUrl = await rawRequest(service.url, head('GET', `/v1/images?x=${'a'.repeat(20_000)}`));
     expect([414, 431]).toContain(longUrl.status);
     expect(longUrl.code).toBe('TS_HEADERS_TOO_LARGE');
+    const badChunk = await rawRequest(
+      service.url,
+      `${head('POST', '/v1/images', { ...bearer(key), 'content-type': 'multipart/form-data; boundary=x', 'transfer-encoding': 'chunked' })}zz\r\nnot a chunk\r\n`,
+    );
+    expect(badChunk.status).toBe(400);
+    expect(badChunk.code).toBe('TS_VALIDATION');
     const badEncoding = await rawRequest(service.url, head('GET', '/v1/images/%'));
     expect(badEncoding.status).toBe(400);
     expect(badEncoding.code).toBe('TS_VALIDATION');

@@ -63,6 +63,8 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       const { id } = request.params;
       await watcher.get(tenant, id); // 404 as problem+json, before the stream starts
       const stream = new EventStream(reply.raw, heartbeatMs, () => open.delete(stream));
+      // Tracked from the start: a client gone before the stream opens ends it (and untracks it) right away.
+      open.add(stream);
       let lastSent = '';
       const send = async () => {
         try {
@@ -96,7 +98,6 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
         unsubscribe();
       });
       reply.hijack();
-      open.add(stream);
       stream.start(reply.getHeaders());
       await stream.serially(send);
     },
@@ -116,6 +117,7 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
     async (request, reply) => {
       const { tenant } = request;
       const stream = new EventStream(reply.raw, heartbeatMs, () => open.delete(stream));
+      open.add(stream);
       const unsubscribe = await watcher.watch(tenant, undefined, (event: ImageEvent) =>
         stream.serially(async () => {
           if (event.kind === 'deleted') {
@@ -132,7 +134,6 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       );
       stream.onEnd(unsubscribe);
       reply.hijack();
-      open.add(stream);
       stream.start(reply.getHeaders());
     },
   );
