@@ -52,8 +52,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   const retryAfter = error.extensions.retryAfterSeconds;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   if (error.status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '5');
-  // A body still arriving is read and discarded after the answer (http/request-limits.ts), so the client gets to
-  // read it; only a body declared larger than that allows is cut, closing the connection.
+  // No `Connection: close` for a body still arriving: it is read and discarded after the answer, within bounds
+  // (http/request-limits.ts), so a client still sending gets to read the answer rather than a reset.
   return reply
     .code(error.status)
     .type('application/problem+json')
