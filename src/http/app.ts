@@ -20,6 +20,7 @@ import {
   MULTIPART_ALLOWANCE_BYTES,
   requestIdOf,
   requestLimitsPlugin,
+  sendContinue,
 } from './request-limits.js';
 import { type HealthRoutesOptions, healthRoutes } from './routes/health.js';
 import { imageEventRoutes } from './routes/image-events.js';
@@ -97,6 +98,9 @@ export async function buildApp(deps: AppDeps) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Node answers `Expect: 100-continue` on arrival, before any check; it is sent by sendContinue below instead.
+  app.server.on('checkContinue', (request, response) => app.server.emit('request', request, response));
+
   // server.close() ends idle keep-alive sockets only when it is called; a response still being written then leaves a
   // socket that turns idle later and would hold the shutdown for a whole keepAliveTimeout. Close those as they idle.
   let closing = false;
@@ -118,6 +122,8 @@ export async function buildApp(deps: AppDeps) {
   // The rate limit before auth: it counts the address before authentication and the key after it.
   if (deps.rateLimit) await app.register(rateLimitPlugin, deps.rateLimit);
   if (deps.auth) await app.register(authPlugin, deps.auth);
+  // After the rate limit's and auth's own preParsing hooks: every check before the body has passed.
+  app.addHook('preParsing', async (request, reply) => sendContinue(request, reply));
   await app.register(observabilityPlugin, { ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   app.addSchema(Problem);
   await app.register(multipart, {

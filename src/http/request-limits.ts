@@ -62,6 +62,22 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket, 
   socket.destroySoon();
 }
 
+/** Requests whose client waits for `100 Continue` before sending the body, and those that got it. */
+const expectsContinue = (request: FastifyRequest) => /^100-continue$/i.test(request.headers.expect ?? '');
+const continued = new WeakSet<IncomingMessage>();
+
+/**
+ * Sends `100 Continue` to a client that waits for it, once the request has passed every check (a preParsing hook
+ * registered after auth and rate limits): a refused request's body is then never sent at all. Node would otherwise
+ * send it on arrival, before any check (`app.ts` takes that over with a `checkContinue` listener); a final answer
+ * without it closes the connection.
+ */
+export function sendContinue(request: FastifyRequest, reply: FastifyReply): void {
+  if (!expectsContinue(request) || continued.has(request.raw)) return;
+  continued.add(request.raw);
+  reply.raw.writeContinue();
+}
+
 /** The body length the client declared; `undefined` for none or a chunked body. */
 function declaredLength(request: FastifyRequest): number | undefined {
   const header = request.headers['content-length'];
@@ -123,9 +139,9 @@ export const requestLimitsPlugin = fp(
           }
           if (!bodyRate || bodyRate.minBytesPerSecond === 0) return;
           const now = Date.now();
-          // Bytes waiting unread in the request are the server's delay (a slow check before the route reads), not
-          // the client's: the window starts again.
-          if (request.raw.readableLength > 0) {
+          // Bytes waiting unread in the request, or a client still waiting for `100 Continue`, are the server's
+          // delay (a slow check before the route reads), not the client's: the window starts again.
+          if (request.raw.readableLength > 0 || (expectsContinue(request) && !continued.has(request.raw))) {
             windowStart = now;
             windowBytes = read;
             return;

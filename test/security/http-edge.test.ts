@@ -98,6 +98,26 @@ describe('the HTTP edge under attack (real process, API keys on)', () => {
     expect(answer.status).toBe(202);
   }, 60_000);
 
+  it('Expect: 100-continue gets its 100 only after every check: a refused upload never sends its body', async () => {
+    const { type, body } = await multipart(await makeJpeg({ width: 32, height: 32 }));
+    const expecting = (headers: Record<string, string>) =>
+      head('POST', '/v1/images', { expect: '100-continue', 'content-type': type, ...headers });
+    for (const [headers, status, code] of [
+      [{ 'content-length': String(body.length) }, 401, 'TS_UNAUTHORIZED'],
+      [{ ...bearer(key), 'content-length': String(200 * 1024 * 1024) }, 413, 'TS_UPLOAD_TOO_LARGE'],
+    ] as const) {
+      const answer = await rawRequest(service.url, expecting(headers));
+      expect(answer.status).toBe(status);
+      expect(answer.code).toBe(code);
+    }
+    const accepted = await openRaw(service.url);
+    accepted.socket.write(expecting({ ...bearer(key), 'content-length': String(body.length) }));
+    expect((await headersOf(accepted)).status).toBe(100);
+    accepted.socket.write(body);
+    const final = parseAnswer((await accepted.closed(20_000)).replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, ''));
+    expect(final.status).toBe(202);
+  });
+
   it('a body trickling one byte at a time is cut with 408 TS_REQUEST_TIMEOUT, leaving no temp file', async () => {
     const { type, body } = await multipart(Buffer.alloc(50_000, 7));
     const connection = await openRaw(service.url);
