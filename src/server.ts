@@ -41,6 +41,14 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
     watcher: runtime.watcher,
     metrics: runtime.metrics,
     corsOrigins: config.security.corsOrigins,
+    timeouts: {
+      headersTimeoutMs: config.security.headersTimeoutMs,
+      keepAliveTimeoutMs: config.security.keepAliveTimeoutMs,
+      bodyRate: {
+        minBytesPerSecond: config.security.uploadMinBytesPerSecond,
+        windowMs: config.security.uploadRateWindowMs,
+      },
+    },
     idempotency: runtime.idempotency,
     rateLimit: {
       perMinute: config.security.rateLimitPerMinute,

@@ -81,6 +81,11 @@ export interface Config {
     rateLimitPerMinute: number;
     uploadRateLimitPerMinute: number;
     maxQueueDepth: number;
+    /** HTTP timeouts: headers, idle keep-alive, and the least body rate over a window (0 = no body rate). */
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    uploadMinBytesPerSecond: number;
+    uploadRateWindowMs: number;
   };
 }
 

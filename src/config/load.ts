@@ -138,6 +138,10 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 0, 10_000_000),
       uploadRateLimitPerMinute: int('UPLOAD_RATE_LIMIT_PER_MINUTE', 0, 10_000_000),
       maxQueueDepth: int('MAX_QUEUE_DEPTH', 0, 1_000_000_000),
+      headersTimeoutMs: int('HTTP_HEADERS_TIMEOUT_MS', 100, 600_000),
+      keepAliveTimeoutMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 600_000),
+      uploadMinBytesPerSecond: int('UPLOAD_MIN_BYTES_PER_SECOND', 0, 1024 ** 3),
+      uploadRateWindowMs: int('UPLOAD_RATE_WINDOW_MS', 100, 600_000),
     },
   };
   if (config.queueDashboard.enabled) {

@@ -235,6 +235,26 @@ export const VARIABLES = [
     'Uploads per minute per API key and per client address, on top of the general limit (0 = off).',
   ),
   spec(
+    'HTTP_HEADERS_TIMEOUT_MS',
+    '10000',
+    'A connection must deliver a complete request line and headers within this time, else `408 TS_REQUEST_TIMEOUT`.',
+  ),
+  spec(
+    'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    '5000',
+    "An idle keep-alive connection is closed after this long (keep it above a load balancer's idle timeout).",
+  ),
+  spec(
+    'UPLOAD_MIN_BYTES_PER_SECOND',
+    '1024',
+    'A request body must arrive at least this fast on average over each `UPLOAD_RATE_WINDOW_MS`, else it is cut with `408 TS_REQUEST_TIMEOUT` (0 = off).',
+  ),
+  spec(
+    'UPLOAD_RATE_WINDOW_MS',
+    '20000',
+    'The window over which `UPLOAD_MIN_BYTES_PER_SECOND` is measured: a pause shorter than it never cuts an upload.',
+  ),
+  spec(
     'MAX_QUEUE_DEPTH',
     '10000',
     'Past this many waiting render jobs, uploads answer `503 TS_QUEUE_FULL` with `Retry-After` (0 = unbounded).',

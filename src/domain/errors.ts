@@ -77,6 +77,10 @@ export const ERROR_CATALOGUE = {
     title: 'The first request with this Idempotency-Key is still running',
     retryable: true,
   },
+  // HTTP edge (issue 13)
+  TS_REQUEST_TIMEOUT: { status: 408, title: 'The request arrived too slowly', retryable: true },
+  TS_HEADERS_TOO_LARGE: { status: 431, title: 'The request line or headers are too large', retryable: false },
+  TS_URI_TOO_LONG: { status: 414, title: 'A path parameter is too long', retryable: false },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

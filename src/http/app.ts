@@ -11,16 +11,24 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { type AuthOptions, authPlugin } from './auth.js';
 import { observabilityPlugin } from './observability.js';
-import { problemPlugin } from './problem.js';
+import { asThumbsmithError, problemPlugin, sendProblem } from './problem.js';
 import { QUEUE_DASHBOARD_PATH, type QueueDashboardOptions, queueDashboardRoutes } from './queue-dashboard.js';
 import { type RateLimitOptions, rateLimitPlugin } from './rate-limit.js';
+import {
+  answerClientError,
+  type BodyRateOptions,
+  MULTIPART_ALLOWANCE_BYTES,
+  requestIdOf,
+  requestLimitsPlugin,
+  sendContinue,
+} from './request-limits.js';
 import { type HealthRoutesOptions, healthRoutes } from './routes/health.js';
 import { imageEventRoutes } from './routes/image-events.js';
 import { imageLifecycleRoutes } from './routes/image-lifecycle.js';
 import { imageRoutes } from './routes/images.js';
 import { webUiRoutes } from './routes/web-ui.js';
 import { Problem } from './schemas.js';
-import { securityHeadersPlugin } from './security-headers.js';
+import { DOCS_CONTENT_SECURITY_POLICY, securityHeadersPlugin, setEveryAnswerHeaders } from './security-headers.js';
 import { tenantPlugin } from './tenant.js';
 
 export interface AppDeps {
@@ -47,17 +55,51 @@ export interface AppDeps {
   idempotency?: IdempotencyStore;
   /** `CORS_ORIGINS`: browser origins allowed to call the API (none by default). */
   corsOrigins?: readonly string[];
+  /** HTTP timeouts (issue 13); Node's and Fastify's defaults without it, and bodies may arrive at any pace. */
+  timeouts?: HttpTimeouts;
 }
+
+export interface HttpTimeouts {
+  /** Time for the request line and headers of a request (`HTTP_HEADERS_TIMEOUT_MS`). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection closes after this (`HTTP_KEEP_ALIVE_TIMEOUT_MS`). */
+  keepAliveTimeoutMs: number;
+  /** The least pace of a request body (`UPLOAD_MIN_BYTES_PER_SECOND` over `UPLOAD_RATE_WINDOW_MS`). */
+  bodyRate: BodyRateOptions;
+}
+
+/** How often Node looks for connections past their headers timeout (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1000;
 
 /** Builds the HTTP app without listening (tests use `inject()` or listen on port 0). */
 export async function buildApp(deps: AppDeps) {
+  const { timeouts } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // The caller's X-Request-Id only when it is short and plain (requestIdOf); never taken unchecked.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     trustProxy: false,
     return503OnClosing: true,
+    ...(timeouts && {
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      http: {
+        headersTimeout: timeouts.headersTimeoutMs,
+        connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, timeouts.headersTimeoutMs),
+      },
+    }),
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, deps.logger),
+    // A URL the router cannot decode, or a parameter over its length, is refused before any hook runs: the answer
+    // gets the headers and the problem document here, and the connection closes (no hook bounds its body).
+    frameworkErrors: (error, request, reply) => {
+      setEveryAnswerHeaders(request, reply);
+      reply.header('connection', 'close');
+      return sendProblem(request, reply, asThumbsmithError(error));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Node answers `Expect: 100-continue` on arrival, before any check; it is sent by sendContinue below instead.
+  app.server.on('checkContinue', (request, response) => app.server.emit('request', request, response));
 
   // server.close() ends idle keep-alive sockets only when it is called; a response still being written then leaves a
   // socket that turns idle later and would hold the shutdown for a whole keepAliveTimeout. Close those as they idle.
@@ -69,15 +111,19 @@ export async function buildApp(deps: AppDeps) {
     if (closing) setImmediate(() => app.server.closeIdleConnections());
   });
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
   await app.register(problemPlugin);
   await app.register(tenantPlugin);
   await app.register(securityHeadersPlugin, { corsOrigins: deps.corsOrigins ?? [] });
-  if (deps.auth) await app.register(authPlugin, deps.auth);
+  // Before any hook that may refuse a request: a refused request's body is still bounded and drained.
+  await app.register(requestLimitsPlugin, {
+    maxBodyBytes: deps.maxUploadBytes + MULTIPART_ALLOWANCE_BYTES,
+    ...(timeouts && { bodyRate: timeouts.bodyRate }),
+  });
+  // The rate limit before auth: it counts the address before authentication and the key after it.
   if (deps.rateLimit) await app.register(rateLimitPlugin, deps.rateLimit);
+  if (deps.auth) await app.register(authPlugin, deps.auth);
+  // After the rate limit's and auth's own preParsing hooks: every check before the body has passed.
+  app.addHook('preParsing', async (request, reply) => sendContinue(request, reply));
   await app.register(observabilityPlugin, { ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   app.addSchema(Problem);
   await app.register(multipart, {
@@ -109,7 +155,7 @@ export async function buildApp(deps: AppDeps) {
       transformObject: (documentObject) =>
         withUploadRequestBody((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY });
     await app.register(imageRoutes, {
       prefix: '/v1',
       service: deps.service,

@@ -5,6 +5,8 @@ import { ThumbsmithError } from '../domain/errors.js';
 import type { KeyStore } from '../ports/key-store.js';
 import { hashKey, hasScope, keyIdOf, type Scope } from '../security/api-keys.js';
 import { type SigningKey, signPath, verifyPath } from '../security/signed-url.js';
+import { isApiRoute } from './api-route.js';
+import { thumbnailPath } from './image-view.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -53,31 +55,40 @@ export const authPlugin = fp(
     const touched = new Map<string, number>();
     app.decorateRequest('apiKeyId', null);
 
+    // Scopes of the key each request authenticated with, checked in preParsing: after the rate limit has counted
+    // the key (so a key without the scope is limited too), still before any body is read.
+    const scopesOf = new WeakMap<FastifyRequest, readonly Scope[]>();
+
     app.addHook('onRequest', async (request, reply) => {
-      const path = pathOf(request.url);
-      if (path !== '/v1' && !path.startsWith('/v1/')) return;
+      if (!isApiRoute(request)) return;
       const query = request.query as Record<string, string | undefined>;
       if (query.signed === 'true' && options.signingKeys.length === 0) {
         throw new ThumbsmithError('TS_VALIDATION', 'signed=true needs SIGNING_KEYS to be configured on the server.');
       }
       if (request.routeOptions.url === THUMBNAIL_ROUTE && (query.sig ?? query.exp ?? query.kid) !== undefined) {
-        await acceptSignature(request, path, query);
+        await acceptSignature(request, query);
         return;
       }
       if (!(await anyActive())) return;
       const key = await authenticate(request, reply);
-      const scope = request.routeOptions.config.scope ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : 'upload');
-      if (!hasScope(key.scopes, scope)) {
-        throw new ThumbsmithError('TS_FORBIDDEN', `This route needs an API key with the "${scope}" scope.`);
-      }
       request.tenant = key.tenant;
       request.apiKeyId = key.id;
+      scopesOf.set(request, key.scopes);
       const at = now();
       if (at - (touched.get(key.id) ?? 0) >= TOUCH_INTERVAL_MS) {
         touched.set(key.id, at);
         options.keys.touch(key.id, new Date(at)).catch((error: unknown) => {
           request.log.warn({ err: error }, 'recording the API key use failed');
         });
+      }
+    });
+
+    app.addHook('preParsing', async (request) => {
+      const scopes = scopesOf.get(request);
+      if (scopes === undefined) return;
+      const scope = request.routeOptions.config.scope ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : 'upload');
+      if (!hasScope(scopes, scope)) {
+        throw new ThumbsmithError('TS_FORBIDDEN', `This route needs an API key with the "${scope}" scope.`);
       }
     });
 
@@ -88,19 +99,21 @@ export const authPlugin = fp(
       const expires = Math.floor(now() / 1000) + options.signedUrlTtlSeconds;
       const sign = (url: string) => {
         const [base = '', existing] = url.split('?', 2);
-        const signed = signPath(pathOf(new URL(base, 'http://x').pathname), expires, key);
+        const signed = signPath(new URL(base, 'http://x').pathname, expires, key);
         return `${base}?${existing ? `${existing}&` : ''}${signed}`;
       };
       signImages(payload, sign);
       return payload;
     });
 
-    async function acceptSignature(request: FastifyRequest, path: string, query: Record<string, string | undefined>) {
-      const check = verifyPath(path, query, options.signingKeys, Math.floor(now() / 1000));
+    async function acceptSignature(request: FastifyRequest, query: Record<string, string | undefined>) {
+      // Verified against the path rebuilt from the matched parameters, whatever spelling the request used.
+      const { id, preset } = request.params as { id: string; preset: string };
+      const check = verifyPath(thumbnailPath(id, preset), query, options.signingKeys, Math.floor(now() / 1000));
       if (check !== 'valid') {
         throw new ThumbsmithError('TS_BAD_SIGNATURE', `The thumbnail URL's signature is not valid (${check}).`);
       }
-      const tenant = await options.tenantOf((request.params as { id: string }).id);
+      const tenant = await options.tenantOf(id);
       if (tenant === undefined) throw new ThumbsmithError('TS_NOT_FOUND', 'No such image.');
       request.tenant = tenant;
     }
@@ -124,11 +137,6 @@ export const authPlugin = fp(
   },
   { name: 'thumbsmith-auth', fastify: '5.x', dependencies: ['thumbsmith-tenant'] },
 );
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
 
 type ViewLike = {
   variants?: { url?: string; immutableUrl?: string }[];

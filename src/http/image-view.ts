@@ -4,7 +4,7 @@ import type { Preset } from '../domain/preset.js';
 /** The JSON face of an image row: no blob keys, absolute or relative URLs for every variant. */
 export function toImageView(image: ImageRecord, presets: readonly Preset[], baseUrl: string) {
   const self = `${baseUrl}/v1/images/${image.id}`;
-  const thumbnailUrl = (preset: string) => `${self}/thumbnails/${preset}`;
+  const thumbnailUrl = (preset: string) => `${baseUrl}${thumbnailPath(image.id, preset)}`;
   return {
     id: image.id,
     status: image.status,
@@ -45,4 +45,9 @@ export function toImageView(image: ImageRecord, presets: readonly Preset[], base
 /** The `v` query parameter of a variant's content-addressed URL: a prefix of its SHA-256. */
 export function immutableVersion(sha256: string): string {
   return sha256.slice(0, 16);
+}
+
+/** The one spelling of a thumbnail's path: links are built from it and signatures cover it. */
+export function thumbnailPath(imageId: string, preset: string): string {
+  return `/v1/images/${encodeURIComponent(imageId)}/thumbnails/${encodeURIComponent(preset)}`;
 }

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_CATALOGUE, type ErrorCode, ThumbsmithError } from '../domain/errors.js';
@@ -18,6 +19,8 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_PROTO_VIOLATION: 'TS_VALIDATION',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'TS_VALIDATION',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'TS_VALIDATION',
+  FST_ERR_BAD_URL: 'TS_VALIDATION',
+  FST_ERR_MAX_PARAM_LENGTH: 'TS_URI_TOO_LONG',
 };
 
 export function asThumbsmithError(error: unknown): ThumbsmithError {
@@ -31,26 +34,48 @@ export function asThumbsmithError(error: unknown): ThumbsmithError {
   return new ThumbsmithError('TS_INTERNAL', 'An unexpected error occurred.', { cause: error });
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ThumbsmithError): FastifyReply {
+function problemDocument(error: ThumbsmithError, requestId: string, instance?: string) {
   const { status, title } = ERROR_CATALOGUE[error.code];
+  return {
+    type: problemType(error.code),
+    title,
+    status,
+    detail: error.detail,
+    code: error.code,
+    ...(instance !== undefined && { instance }),
+    requestId,
+    ...error.extensions,
+  };
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: ThumbsmithError): FastifyReply {
   const retryAfter = error.extensions.retryAfterSeconds;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-  if (status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '5');
-  // An upload rejected mid-stream leaves unread body bytes on the socket; they must not be parsed as a next request.
-  if (!request.raw.complete) reply.header('connection', 'close');
+  if (error.status === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '5');
+  // No `Connection: close` for a body still arriving: it is read and discarded after the answer, within bounds
+  // (http/request-limits.ts), so a client still sending gets to read the answer rather than a reset.
   return reply
-    .code(status)
+    .code(error.status)
     .type('application/problem+json')
-    .send({
-      type: problemType(error.code),
-      title,
-      status,
-      detail: error.detail,
-      code: error.code,
-      instance: request.url,
-      requestId: request.id,
-      ...error.extensions,
-    });
+    .send(problemDocument(error, request.id, request.url));
+}
+
+/**
+ * A whole HTTP/1.1 answer as bytes, for the moments Fastify has no reply to send it with: errors of the HTTP parser
+ * (malformed requests, headers too large or too slow) and bodies cut for arriving too slowly. The connection closes.
+ */
+export function rawProblemResponse(error: ThumbsmithError, requestId: string): string {
+  const body = JSON.stringify(problemDocument(error, requestId));
+  return [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}`,
+    'content-type: application/problem+json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'x-content-type-options: nosniff',
+    `x-request-id: ${requestId}`,
+    'connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }
 
 /** The one place errors become HTTP answers. */

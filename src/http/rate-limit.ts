@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ThumbsmithError } from '../domain/errors.js';
 import type { QueueCounts } from '../ports/job-queue.js';
+import { isApiRoute, isUnmatched } from './api-route.js';
 
 export interface RateLimitOptions {
   /** Requests per minute on `/v1`, per API key and per client address (0 = no limit). */
@@ -63,8 +64,10 @@ export class TokenBuckets {
 
 /**
  * Rate limits and backpressure on `/v1`: `429 TS_RATE_LIMITED` with `Retry-After` past the per-key or per-address
- * rate, `503 TS_QUEUE_FULL` with `Retry-After` for uploads while the render queue is at its bound. Registered after
- * the auth plugin, so the key is already verified (`request.apiKeyId`) when it is counted.
+ * rate, `503 TS_QUEUE_FULL` with `Retry-After` for uploads while the render queue is at its bound. Every request to
+ * an API route counts, refused ones included, and so does every request no route matches (scanning is not free).
+ * Registered before the auth plugin: the address is counted in onRequest, before authentication, so a flood of bad
+ * keys is limited; the verified key (`request.apiKeyId`) in preParsing, after it and before any body is read.
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
@@ -87,9 +90,8 @@ export const rateLimitPlugin = fp(
       return depth.waiting;
     };
 
-    const limit = (buckets: TokenBuckets | undefined, request: FastifyRequest, at: number) => {
-      if (!buckets) return;
-      const identities = [`ip:${request.ip}`, ...(request.apiKeyId ? [`key:${request.apiKeyId}`] : [])];
+    const limit = (buckets: TokenBuckets | undefined, identities: readonly string[], at: number) => {
+      if (!buckets || identities.length === 0) return;
       const wait = Math.max(...identities.map((identity) => buckets.take(identity, at)));
       if (wait > 0) {
         throw new ThumbsmithError('TS_RATE_LIMITED', `Too many requests; try again in ${wait} s.`, {
@@ -97,13 +99,24 @@ export const rateLimitPlugin = fp(
         });
       }
     };
+    const addressOf = (request: FastifyRequest) => `ip:${request.ip}`;
+    const keyOf = (request: FastifyRequest) => (request.apiKeyId ? [`key:${request.apiKeyId}`] : []);
+    const isUpload = (request: FastifyRequest) =>
+      request.method === 'POST' && request.routeOptions.url === '/v1/images';
 
     app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+      if (!isApiRoute(request) && !isUnmatched(request)) return;
       const at = now();
-      limit(all, request, at);
-      if (request.method !== 'POST' || request.routeOptions.url !== '/v1/images') return;
-      limit(uploads, request, at);
+      limit(all, [addressOf(request)], at);
+      if (isUpload(request)) limit(uploads, [addressOf(request)], at);
+    });
+
+    app.addHook('preParsing', async (request) => {
+      if (!isApiRoute(request)) return;
+      const at = now();
+      limit(all, keyOf(request), at);
+      if (!isUpload(request)) return;
+      limit(uploads, keyOf(request), at);
       if (options.maxQueueDepth > 0 && (await waiting(request)) >= options.maxQueueDepth) {
         throw new ThumbsmithError(
           'TS_QUEUE_FULL',

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface SecurityHeadersOptions {
@@ -11,13 +11,41 @@ const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, if-none-m
 const EXPOSED_HEADERS = 'etag, location, retry-after, x-request-id';
 
 /**
- * `X-Content-Type-Options: nosniff` on every answer (a browser must never guess a type), and CORS for the configured
+ * The API documentation (swagger-ui) loads only its own scripts and styles and may not be framed: the web page at `/`
+ * keeps the API key in localStorage, and a script injected into a page of this origin could read it.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  // swagger-ui sets style attributes on its elements.
+  "style-src-attr 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Headers every answer carries: `nosniff` (a browser must never guess a type) and the request id. Set when the
+ * request arrives rather than on send, so answers that skip onSend (event streams) carry them too.
+ */
+export function setEveryAnswerHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff').header('x-request-id', request.id);
+}
+
+/**
+ * `X-Content-Type-Options: nosniff` and `X-Request-Id` on every answer, and CORS for the configured
  * origins only: any other origin gets no CORS header, so the browser keeps its same-origin rule.
  */
 export const securityHeadersPlugin = fp(
   async (app: FastifyInstance, options: SecurityHeadersOptions) => {
     const allowed = new Set(options.corsOrigins);
     app.addHook('onRequest', async (request, reply) => {
+      setEveryAnswerHeaders(request, reply);
       const origin = request.headers.origin;
       if (allowed.size === 0) return;
       reply.header('vary', 'Origin');
@@ -32,10 +60,6 @@ export const securityHeadersPlugin = fp(
           .header('access-control-max-age', '600')
           .send();
       }
-    });
-    app.addHook('onSend', async (_request, reply, payload) => {
-      reply.header('x-content-type-options', 'nosniff');
-      return payload;
     });
   },
   { name: 'thumbsmith-security-headers', fastify: '5.x' },

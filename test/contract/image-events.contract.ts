@@ -52,6 +52,15 @@ export function describeImageEventsContract(name: string, make: () => Promise<Im
       expect(second).toStrictEqual(sent);
     });
 
+    it('a fresh publisher delivers events published at once, while its connection is still opening', async () => {
+      const received: ImageEvent[] = [];
+      await subject.subscriber.subscribe((e) => received.push(e));
+      const sent = [event({ kind: 'queued' }), event({ kind: 'queued' }), event({ kind: 'queued' })];
+      await Promise.all(sent.map((e) => subject.publisher.publish(e)));
+      await until(received, 3);
+      expect(new Set(received.map((e) => e.id))).toEqual(new Set(sent.map((e) => e.id)));
+    });
+
     it('stops delivering after unsubscribe; a throwing listener does not starve the others', async () => {
       const kept: ImageEvent[] = [];
       const dropped: ImageEvent[] = [];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { head, rawRequest } from '../security/raw-http.js';
 import { upload } from '../support/http.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 
@@ -68,19 +69,37 @@ describe('rejected uploads: the right status and code, nothing left behind, the 
     expect(body.detail).toContain('"url"');
   });
 
-  it('413 TS_UPLOAD_TOO_LARGE, counted while streaming', async () => {
-    const noise = await sharp(Buffer.from(Array.from({ length: 400 * 400 * 3 }, (_, i) => (i * 7919) % 251)), {
-      raw: { width: 400, height: 400, channels: 3 },
+  it('413 TS_UPLOAD_TOO_LARGE, counted while streaming (no Content-Length), and the client reads the answer', async () => {
+    const noise = await sharp(Buffer.from(Array.from({ length: 300 * 300 * 3 }, (_, i) => (i * 7919) % 251)), {
+      raw: { width: 300, height: 300, channels: 3 },
     })
       .png({ compressionLevel: 0 })
       .toBuffer();
     expect(noise.length).toBeGreaterThan(MAX_UPLOAD_BYTES);
-    const body = await expectProblem(
-      await upload(service.url, noise, { filename: 'big.png' }),
-      413,
-      'TS_UPLOAD_TOO_LARGE',
-    );
+    const form = new FormData();
+    form.append('file', new Blob([noise]), 'big.png');
+    const encoded = new Request('http://x/', { method: 'POST', body: form });
+    const chunked = await fetch(`${service.url}/v1/images`, {
+      method: 'POST',
+      headers: { 'content-type': encoded.headers.get('content-type') ?? '' },
+      body: encoded.body,
+      duplex: 'half',
+    } as RequestInit);
+    const body = await expectProblem(chunked, 413, 'TS_UPLOAD_TOO_LARGE');
     expect(body.limit).toBe(MAX_UPLOAD_BYTES);
+  });
+
+  it('413 TS_UPLOAD_TOO_LARGE at once for a declared Content-Length over the limit, before any body byte', async () => {
+    const answer = await rawRequest(
+      service.url,
+      head('POST', '/v1/images', {
+        'content-type': 'multipart/form-data; boundary=x',
+        'content-length': String(200 * 1024 * 1024),
+      }),
+    );
+    expect(answer.status).toBe(413);
+    expect(answer.code).toBe('TS_UPLOAD_TOO_LARGE');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('415 TS_UNSUPPORTED_MEDIA for text renamed .jpg and for zero bytes', async () => {
@@ -108,6 +127,61 @@ describe('rejected uploads: the right status and code, nothing left behind, the 
       422,
       'TS_IMAGE_CORRUPT',
     );
+  });
+
+  it('malformed multipart bodies are 4xx with a code, never 5xx', async () => {
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0f0' } })
+      .jpeg()
+      .toBuffer();
+    const part = (boundary: string, name: string, bytes: Buffer | string) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\ncontent-disposition: form-data; name="${name}"; filename="a.jpg"\r\n` +
+            'content-type: image/jpeg\r\n\r\n',
+        ),
+        Buffer.from(bytes),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+    const whole = part('b0undary', 'file', jpeg);
+    const cases: Array<[string, string, Buffer]> = [
+      ['no boundary', 'multipart/form-data', whole],
+      ['an empty boundary', 'multipart/form-data; boundary=', whole],
+      [
+        'a boundary over 70 characters',
+        `multipart/form-data; boundary=${'b'.repeat(300)}`,
+        part('b'.repeat(300), 'file', jpeg),
+      ],
+      ['another boundary than the body uses', 'multipart/form-data; boundary=other', whole],
+      ['a truncated body', 'multipart/form-data; boundary=b0undary', whole.subarray(0, whole.length - 40)],
+      [
+        'part headers without their end',
+        'multipart/form-data; boundary=b0undary',
+        Buffer.from('--b0undary\r\ncontent-disposition: form-data; name="file"'),
+      ],
+      ['garbage', 'multipart/form-data; boundary=b0undary', Buffer.from('\u0000\u0001garbage\r\n\r\n--')],
+      ['a part with no name', 'multipart/form-data; boundary=b0undary', part('b0undary', '', jpeg)],
+      [
+        'two files',
+        'multipart/form-data; boundary=b0undary',
+        Buffer.concat([part('b0undary', 'file', jpeg).subarray(0, -14), part('b0undary', 'file', jpeg)]),
+      ],
+      ['an unknown content type', 'multipart/mixed; boundary=b0undary', whole],
+      ['a form-urlencoded body', 'application/x-www-form-urlencoded', Buffer.from('file=abc')],
+    ];
+    for (const [what, type, body] of cases) {
+      const response = await fetch(`${service.url}/v1/images`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+      const problem = (await response.json()) as { code: string };
+      expect({ what, status: response.status >= 400 && response.status < 500, code: problem.code }).toEqual({
+        what,
+        status: true,
+        code: expect.stringMatching(/^TS_(VALIDATION|FILE_MISSING|UNSUPPORTED_MEDIA|IMAGE_CORRUPT)$/),
+      });
+    }
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
   });
 
   it('leaves no row, no blob and no temp file, and keeps serving', async () => {

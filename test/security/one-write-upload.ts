@@ -7,9 +7,8 @@ export interface Answer {
 }
 
 /**
- * POSTs a multipart upload with headers and body in one write. A refused upload (401, 403, 429, 503) is answered
- * before its body is read and the connection closed; fetch, still streaming the body then, reports EPIPE instead of
- * the answer, so tests that expect refusals send this way.
+ * POSTs a multipart upload with headers and body in one write, and returns the answer with its headers parsed. A
+ * refused upload (401, 403, 429, 503) is answered before its body is read.
  */
 export async function uploadInOneWrite(url: string, bytes: Uint8Array, headers: Record<string, string> = {}) {
   const form = new FormData();

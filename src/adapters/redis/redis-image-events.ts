@@ -30,6 +30,7 @@ class RedisImageEvents implements ImageEvents {
   readonly #listeners = new Set<ImageEventListener>();
   #subscriber: Redis | undefined;
   #subscribed: Promise<void> | undefined;
+  #connected: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(options: RedisImageEventsOptions) {
@@ -42,7 +43,9 @@ class RedisImageEvents implements ImageEvents {
 
   async publish(event: ImageEvent): Promise<void> {
     this.#assertOpen();
-    if (this.#publisher.status === 'wait') await this.#publisher.connect();
+    // Every publish waits for the first connection: without an offline queue, one sent while it is still opening
+    // would be refused ("Stream isn't writeable") and the event lost.
+    await this.#connect();
     const timeoutMs = this.#options.publishTimeoutMs ?? 2000;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -73,6 +76,14 @@ class RedisImageEvents implements ImageEvents {
       await Promise.allSettled([quit(this.#publisher), this.#subscriber ? quit(this.#subscriber) : undefined]);
     })();
     return this.#closed;
+  }
+
+  #connect(): Promise<void> {
+    this.#connected ??= this.#publisher.connect().catch((error: unknown) => {
+      this.#connected = undefined;
+      throw error;
+    });
+    return this.#connected;
   }
 
   // One subscriber connection per process, made on first use (an API process that never waits needs none).

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { ImageRecord } from '../../domain/image.js';
 import type { Preset } from '../../domain/preset.js';
@@ -62,6 +63,8 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       const { id } = request.params;
       await watcher.get(tenant, id); // 404 as problem+json, before the stream starts
       const stream = new EventStream(reply.raw, heartbeatMs, () => open.delete(stream));
+      // Tracked from the start: a client gone before the stream opens ends it (and untracks it) right away.
+      open.add(stream);
       let lastSent = '';
       const send = async () => {
         try {
@@ -95,8 +98,7 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
         unsubscribe();
       });
       reply.hijack();
-      open.add(stream);
-      stream.start();
+      stream.start(reply.getHeaders());
       await stream.serially(send);
     },
   );
@@ -115,6 +117,7 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
     async (request, reply) => {
       const { tenant } = request;
       const stream = new EventStream(reply.raw, heartbeatMs, () => open.delete(stream));
+      open.add(stream);
       const unsubscribe = await watcher.watch(tenant, undefined, (event: ImageEvent) =>
         stream.serially(async () => {
           if (event.kind === 'deleted') {
@@ -131,8 +134,7 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       );
       stream.onEnd(unsubscribe);
       reply.hijack();
-      open.add(stream);
-      stream.start();
+      stream.start(reply.getHeaders());
     },
   );
 };
@@ -157,7 +159,11 @@ class EventStream {
     res.on('close', () => this.end());
   }
 
-  start(): void {
+  /** Sends the headers: the reply's own (CORS, request id, nosniff: set by hooks, which a hijacked reply skips). */
+  start(replyHeaders: ReturnType<FastifyReply['getHeaders']>): void {
+    for (const [name, value] of Object.entries(replyHeaders)) {
+      if (value !== undefined) this.#res.setHeader(name, value);
+    }
     this.#res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

@@ -177,17 +177,23 @@ async function uploadFile(request: FastifyRequest, service: ImageService, once: 
   let filename: string | undefined;
   let callbackUrl: string | undefined;
   try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'file' || spooled) {
-          part.file.resume();
-          continue;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          if (part.fieldname !== 'file' || spooled) {
+            part.file.resume();
+            continue;
+          }
+          spooled = await service.spool(part.file);
+          filename = part.filename;
+        } else if (part.fieldname === 'callback_url' && typeof part.value === 'string' && part.value !== '') {
+          callbackUrl = part.value;
         }
-        spooled = await service.spool(part.file);
-        filename = part.filename;
-      } else if (part.fieldname === 'callback_url' && typeof part.value === 'string' && part.value !== '') {
-        callbackUrl = part.value;
       }
+    } catch (error) {
+      throw isMalformedMultipart(error)
+        ? new ThumbsmithError('TS_VALIDATION', `The multipart body is malformed: ${error.message}`, { cause: error })
+        : error;
     }
     if (!spooled) {
       throw new ThumbsmithError('TS_FILE_MISSING', 'Send multipart/form-data with the image in a field named "file".');
@@ -203,6 +209,14 @@ async function uploadFile(request: FastifyRequest, service: ImageService, once: 
   } finally {
     await spooled?.remove();
   }
+}
+
+/**
+ * The multipart parser (busboy) reports a body it cannot parse (no boundary, a boundary too long, a truncated or
+ * malformed part) as a plain `Error` without a code; file system errors carry a code, our own are ThumbsmithErrors.
+ */
+function isMalformedMultipart(error: unknown): error is Error {
+  return error instanceof Error && error.constructor === Error && !('code' in error);
 }
 
 /** Longest URL accepted: far beyond any real image URL, short enough to log and store. */
