@@ -55,8 +55,8 @@ export interface Runtime {
   reprocess(options?: { preset?: string }): Promise<{ scanned: number; enqueued: number }>;
   /**
    * Removes temp files of dead processes, re-enqueues stuck images, applies retention, reaps leaked content
-   * references and (when due, or with `force`) collects garbage blobs. The periodic
-   * sweeper calls it without options; `thumbsmith sweep` forces everything.
+   * references and (when due, or with `force`) collects garbage blobs. The periodic sweeper calls it without
+   * options; `thumbsmith sweep` forces everything.
    */
   sweep(options?: { force?: boolean }): Promise<{ requeued: number; tempFiles: number } & MaintenanceReport>;
   /** Free space on the disks this process writes to, against MIN_FREE_DISK_MB (uploads, `/readyz`). */

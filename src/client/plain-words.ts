@@ -37,6 +37,7 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   TS_FETCH_FAILED: 'The file at that link could not be fetched.',
   TS_STORAGE_UNAVAILABLE: 'The server’s storage is unavailable; try again shortly.',
   TS_DATABASE_UNAVAILABLE: 'The server’s database is unavailable; try again shortly.',
+  TS_STORAGE_FULL: 'The server is out of disk space; try again later.',
   TS_QUEUE_UNAVAILABLE: 'The server’s job queue is unavailable; try again shortly.',
   TS_BLOB_MISSING: 'A stored file is missing on the server.',
   TS_SHUTTING_DOWN: 'The server is restarting; try again shortly.',
