@@ -200,6 +200,7 @@ async function sweep({ config, logger }: Context): Promise<number> {
     process.stdout.write(
       `garbage collected ${report.orphanBlobs} orphan blob(s) and ${report.reapedContents} unreferenced content(s)\n`,
     );
+    process.stdout.write(`removed ${report.tempFiles} temp file(s) of processes that are gone\n`);
   } finally {
     await runtime.close();
   }
