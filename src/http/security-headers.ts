@@ -17,8 +17,9 @@ const EXPOSED_HEADERS = 'etag, location, retry-after, x-request-id';
 export const DOCS_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
-  // swagger-ui sets style attributes on its elements.
+  // swagger-ui injects one fixed <style> element at start (allowed by its hash alone; test/web/docs-page.test.ts
+  // fails when a swagger-ui update changes it) and sets style attributes on its elements.
+  "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
   "style-src-attr 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
