@@ -97,11 +97,9 @@ export const authPlugin = fp(
       const key = options.signingKeys[0];
       if (!key || (request.query as Record<string, unknown> | undefined)?.signed !== 'true') return payload;
       const expires = Math.floor(now() / 1000) + options.signedUrlTtlSeconds;
-      const sign = (url: string) => {
-        const [base = '', existing] = url.split('?', 2);
-        const signed = signPath(new URL(base, 'http://x').pathname, expires, key);
-        return `${base}?${existing ? `${existing}&` : ''}${signed}`;
-      };
+      // The canonical path is signed (as verified), whatever base URL the link carries.
+      const sign = (url: string, imageId: string, preset: string) =>
+        `${url}${url.includes('?') ? '&' : '?'}${signPath(thumbnailPath(imageId, preset), expires, key)}`;
       signImages(payload, sign);
       return payload;
     });
@@ -139,11 +137,12 @@ export const authPlugin = fp(
 );
 
 type ViewLike = {
-  variants?: { url?: string; immutableUrl?: string }[];
+  id?: string;
+  variants?: { preset: string; url?: string; immutableUrl?: string }[];
   links?: { thumbnails?: Record<string, string> };
 };
 
-function signImages(payload: unknown, sign: (url: string) => string): void {
+function signImages(payload: unknown, sign: (url: string, imageId: string, preset: string) => string): void {
   if (typeof payload !== 'object' || payload === null) return;
   const items = (payload as { items?: unknown }).items;
   if (Array.isArray(items)) {
@@ -151,12 +150,14 @@ function signImages(payload: unknown, sign: (url: string) => string): void {
     return;
   }
   const view = payload as ViewLike;
+  const id = view.id;
+  if (id === undefined) return;
   for (const variant of view.variants ?? []) {
-    if (variant.url) variant.url = sign(variant.url);
-    if (variant.immutableUrl) variant.immutableUrl = sign(variant.immutableUrl);
+    if (variant.url) variant.url = sign(variant.url, id, variant.preset);
+    if (variant.immutableUrl) variant.immutableUrl = sign(variant.immutableUrl, id, variant.preset);
   }
   const thumbnails = view.links?.thumbnails;
-  if (thumbnails) for (const name of Object.keys(thumbnails)) thumbnails[name] = sign(thumbnails[name] ?? '');
+  if (thumbnails) for (const name of Object.keys(thumbnails)) thumbnails[name] = sign(thumbnails[name] ?? '', id, name);
 }
 
 /** True for addresses only this machine can reach (`HOST`): there an API without keys is a development setup. */
