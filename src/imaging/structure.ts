@@ -126,7 +126,7 @@ class ByteReader {
    * The position of the next `byte` at or after the current position that `followedBy` accepts the byte after (or
    * that ends the input), or -1 when there is none. Searches a window at a time.
    */
-  async find(byte: number, followedBy: (next: number) => boolean = () => true): Promise<number> {
+  async find(byte: number, followedBy: (next: number) => boolean): Promise<number> {
     for (let from = this.position; ; ) {
       const chunk = await this.restFrom(from);
       if (chunk.length === 0) return -1;
@@ -144,6 +144,14 @@ class ByteReader {
     }
   }
 }
+
+/** What a metadata entry is called in each format, for messages. */
+const ENTRY_NAMES: Partial<Record<InputFormat, string>> = {
+  png: 'ancillary chunks',
+  jpeg: 'APPn/COM segments',
+  gif: 'extension blocks',
+  webp: 'metadata chunks',
+};
 
 /** The counters of one walk; each throws the moment its limit is passed. */
 class StructureBudget {
@@ -167,7 +175,7 @@ class StructureBudget {
     if (++this.entries > limit) {
       throw new ThumbsmithError(
         'TS_IMAGE_TOO_COMPLEX',
-        `The ${this.format.toUpperCase()} has more than ${limit} metadata chunks; the limit is ${limit} (MAX_PNG_CHUNKS)`,
+        `The ${this.format.toUpperCase()} has more ${ENTRY_NAMES[this.format] ?? 'metadata entries'} than the limit of ${limit}`,
         { extensions: { limit } },
       );
     }
@@ -182,7 +190,7 @@ class StructureBudget {
     const limit = this.limits.maxMetadataBytes;
     return new ThumbsmithError(
       'TS_IMAGE_METADATA_TOO_LARGE',
-      `The ${this.format.toUpperCase()} carries more than ${limit} bytes of metadata; the limit is ${limit} (MAX_METADATA_BYTES)`,
+      `The ${this.format.toUpperCase()} carries more metadata than the limit of ${limit} bytes`,
       { extensions: { limit } },
     );
   }
@@ -190,11 +198,9 @@ class StructureBudget {
   scan(): void {
     const limit = this.limits.maxJpegScans;
     if (++this.scans > limit) {
-      throw new ThumbsmithError(
-        'TS_IMAGE_TOO_COMPLEX',
-        `The JPEG has more than ${limit} scans; the limit is ${limit} (MAX_JPEG_SCANS)`,
-        { extensions: { limit } },
-      );
+      throw new ThumbsmithError('TS_IMAGE_TOO_COMPLEX', `The JPEG has more scans than the limit of ${limit}`, {
+        extensions: { limit },
+      });
     }
   }
 
@@ -203,7 +209,7 @@ class StructureBudget {
     if (++this.frames > limit) {
       throw new ThumbsmithError(
         'TS_IMAGE_TOO_MANY_FRAMES',
-        `The image has more than ${limit} frames; the limit is ${limit}`,
+        `The ${this.format.toUpperCase()} has more frames than the limit of ${limit}`,
         { extensions: { limit } },
       );
     }

@@ -225,35 +225,46 @@ const STRUCTURAL: Record<string, (bytes: Buffer, random: Random) => Buffer | und
   },
   // A length field set to a lie: small, off by a little, or far past the end of the file.
   'inflate-length': (bytes, random) => {
-    const withLength = units(bytes).filter((u) => u.length);
-    if (withLength.length === 0) return undefined;
-    const { length } = random.pick(withLength);
+    const fields = units(bytes).flatMap((u) => (u.length ? [u.length] : []));
+    if (fields.length === 0) return undefined;
+    const field = random.pick(fields);
     const out = Buffer.from(bytes);
-    const current = length!.bytes === 2 ? out.readUInt16BE(length!.at) : out.readUInt32BE(length!.at);
-    const value = random.next() < 0.3 ? current + random.int(1, 64) : random.pick(LENGTHS);
-    const max = length!.bytes === 2 ? 0xffff : 0xffff_ffff;
-    const clamped = Math.min(max, value);
-    if (length!.bytes === 2) out.writeUInt16BE(clamped, length!.at);
-    else if (length!.littleEndian) out.writeUInt32LE(clamped, length!.at);
-    else out.writeUInt32BE(clamped, length!.at);
+    const value = random.next() < 0.3 ? readLength(out, field) + random.int(1, 64) : random.pick(LENGTHS);
+    writeLength(out, field, Math.min(field.bytes === 2 ? 0xffff : 0xffff_ffff, value));
     return out;
   },
-  // Metadata inserted at a unit boundary: zTXt/iCCP of up to 16 MiB inflated (valid CRCs), or a JPEG comment.
+  // Metadata inserted at a unit boundary: zTXt/iCCP of up to 16 MiB inflated (valid CRCs), a JPEG comment, WebP XMP.
   'insert-metadata': (bytes, random) => {
     const all = units(bytes);
     if (all.length === 0) return undefined;
     const at = random.pick(all).end;
-    const inflated = 2 ** random.int(10, 24);
-    const unit = bytes.subarray(0, 8).equals(PNG_SIGNATURE)
-      ? random.pick([ztxtChunk, iccpChunk, (n: number) => pngChunk('tEXt', Buffer.alloc(Math.min(n, 65_536), 0x41))])(
-          inflated,
-        )
-      : bytes[0] === 0xff
-        ? Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x12]), Buffer.alloc(16, 0x41)])
-        : Buffer.concat([Buffer.from('XMP ', 'latin1'), Buffer.from([16, 0, 0, 0]), Buffer.alloc(16, 0x41)]);
-    return fixRiffSize(Buffer.concat([bytes.subarray(0, at), unit, bytes.subarray(at)]));
+    return fixRiffSize(Buffer.concat([bytes.subarray(0, at), metadataUnit(bytes, random), bytes.subarray(at)]));
   },
 };
+
+type LengthField = NonNullable<Unit['length']>;
+
+function readLength(bytes: Buffer, field: LengthField): number {
+  if (field.bytes === 2) return bytes.readUInt16BE(field.at);
+  return field.littleEndian ? bytes.readUInt32LE(field.at) : bytes.readUInt32BE(field.at);
+}
+
+function writeLength(bytes: Buffer, field: LengthField, value: number): void {
+  if (field.bytes === 2) bytes.writeUInt16BE(value, field.at);
+  else if (field.littleEndian) bytes.writeUInt32LE(value, field.at);
+  else bytes.writeUInt32BE(value, field.at);
+}
+
+/** A metadata unit of the container `bytes` is in (PNG, JPEG or WebP). */
+function metadataUnit(bytes: Buffer, random: Random): Buffer {
+  if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    const inflated = 2 ** random.int(10, 24);
+    const text = (n: number) => pngChunk('tEXt', Buffer.alloc(Math.min(n, 65_536), 0x41));
+    return random.pick([ztxtChunk, iccpChunk, text])(inflated);
+  }
+  if (bytes[0] === 0xff) return Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x12]), Buffer.alloc(16, 0x41)]);
+  return Buffer.concat([Buffer.from('XMP ', 'latin1'), Buffer.from([16, 0, 0, 0]), Buffer.alloc(16, 0x41)]);
+}
 
 export const MUTATION_NAMES = [...Object.keys(MUTATIONS), ...Object.keys(STRUCTURAL)];
 
