@@ -89,7 +89,8 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
       timeoutMs: int('JOB_TIMEOUT_MS', 100, 3_600_000),
     },
     isolation: {
-      memoryLimitMb: int('RENDER_MEMORY_LIMIT_MB', 64, 1_048_576),
+      // An idle child alone is about 70 MB resident: a smaller ceiling would kill every request.
+      memoryLimitMb: int('RENDER_MEMORY_LIMIT_MB', 128, 1_048_576),
       probeTimeoutMs: int('PROBE_TIMEOUT_MS', 100, 600_000),
       probeChildren: int('PROBE_CHILDREN', 1, 64),
     },

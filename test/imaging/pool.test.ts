@@ -3,6 +3,9 @@
  * and a child over its deadline or memory ceiling, or killed from outside, is gone and replaced while its request
  * fails with a stable code.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ThumbsmithError } from '../../src/domain/errors.js';
@@ -178,6 +181,22 @@ describe('imaging pool', () => {
       await expectGone(pid);
     }
     expect(await imaging.render({ buffer: normalJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS)).toHaveLength(2);
+  });
+
+  it('leaves no child behind when the process holding the pool is SIGKILLed', async () => {
+    const parent = spawn(process.execPath, ['--import', 'tsx', 'test/support/pool-parent.ts'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const [line] = (await once(createInterface({ input: parent.stdout! }), 'line')) as [string];
+      const pids = JSON.parse(line) as number[];
+      expect(pids).toHaveLength(2);
+      expect(pids.every(alive)).toBe(true);
+      parent.kill('SIGKILL');
+      for (const pid of pids) await expectGone(pid);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('queues requests in order while its children are busy; cancelling or closing fails what still waits', async () => {

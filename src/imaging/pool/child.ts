@@ -7,10 +7,14 @@ import { inProcessImager } from '../imager.js';
 import type { RenderObserver } from '../pipeline.js';
 import { type ChildMessage, type ChildSettings, type PoolRequest, toWireError } from './protocol.js';
 
-const send = (message: ChildMessage) => process.send?.(message);
+/** Sends to the parent while it is there (after it is gone, this process is on its way out). */
+const send = (message: ChildMessage) => {
+  if (process.connected) process.send?.(message);
+};
 
 // A child outlives nothing: when the parent goes (crash, SIGKILL), the IPC channel closes and so does this process.
 process.on('disconnect', () => process.exit(0));
+if (!process.connected) process.exit(0);
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as Partial<ChildSettings>;
 configureImaging({ concurrency: settings.concurrency ?? 1, cacheMemoryMb: settings.cacheMemoryMb ?? 0 });
