@@ -23,9 +23,11 @@ export function parseCommandArgs<const O extends Options>(args: readonly string[
   try {
     parsed = parseArgs({ args: [...args], options: { ...options, ...HELP }, allowPositionals: true, strict: true });
   } catch (error) {
-    // Node's parse errors (ERR_PARSE_ARGS_*) describe the bad argument; anything else is a bug.
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_'))
-      throw new UsageError((error as Error).message);
+    // Node's parse errors (ERR_PARSE_ARGS_*) name the bad argument in their first sentence (the rest is a hint about
+    // `--` that no command here needs); anything else is a bug.
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
+      throw new UsageError((error as Error).message.split('. ', 1)[0]!);
+    }
     throw error;
   }
   const extra = parsed.positionals[maxPositionals];
