@@ -11,6 +11,7 @@
  * the damage as it always has. Only a metadata chunk's declared length counts even when it runs past the end: it is
  * what a decoder would allocate.
  */
+import { kMaxLength } from 'node:buffer';
 import { type FileHandle, open } from 'node:fs/promises';
 import { constants, inflateSync } from 'node:zlib';
 import { ThumbsmithError } from '../domain/errors.js';
@@ -297,7 +298,8 @@ async function inflatedSize(
   if (!compressed) return data.length;
   try {
     const inflated = inflateSync(compressed, {
-      maxOutputLength: Math.max(1, budget.metadataLeft),
+      // zlib refuses a bound above the largest Buffer; no chunk could inflate past that anyway.
+      maxOutputLength: Math.min(kMaxLength, Math.max(1, budget.metadataLeft)),
       // A truncated stream yields what it has, as a decoder would read it, rather than an error.
       finishFlush: constants.Z_SYNC_FLUSH,
     });

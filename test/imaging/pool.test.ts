@@ -23,6 +23,13 @@ const PRESETS: Preset[] = [
   withVersion({ ...DEFAULT_PRESET_VALUES, name: 'small', width: 64, height: 64 }),
   withVersion({ ...DEFAULT_PRESET_VALUES, name: 'wide', width: 200, height: 100, fit: 'cover', format: 'webp' }),
 ];
+/** The structural walk refuses the bombs before any decoder; these limits let them reach the pool's budgets. */
+const UNSTRUCTURED_LIMITS = {
+  ...DEFAULT_IMAGING_LIMITS,
+  maxJpegScans: Number.MAX_SAFE_INTEGER,
+  maxAncillaryChunks: Number.MAX_SAFE_INTEGER,
+  maxMetadataBytes: Number.MAX_SAFE_INTEGER,
+};
 const silent = { info: () => {}, warn: () => {} };
 
 let pools: ImagingPool[] = [];
@@ -135,7 +142,7 @@ describe('imaging pool', () => {
     imaging.warm();
     const [pid] = await childPids(imaging, 1);
     await expect(
-      imaging.render({ buffer: slowJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS, { timeoutMs: 300 }),
+      imaging.render({ buffer: slowJpeg }, PRESETS, UNSTRUCTURED_LIMITS, { timeoutMs: 300 }),
     ).rejects.toMatchObject({ code: 'TS_RENDER_TIMEOUT' });
     await expectGone(pid!);
     const next = await imaging.render({ buffer: normalJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS);
@@ -146,7 +153,7 @@ describe('imaging pool', () => {
   it('kills the child of a running render whose caller aborts (the worker stopping), with the caller’s reason', async () => {
     const imaging = pool();
     const stopping = new AbortController();
-    const rendering = imaging.render({ buffer: slowJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS, {
+    const rendering = imaging.render({ buffer: slowJpeg }, PRESETS, UNSTRUCTURED_LIMITS, {
       signal: stopping.signal,
     });
     const pid = await busyPid(imaging);
@@ -161,7 +168,7 @@ describe('imaging pool', () => {
     const [pid] = await childPids(imaging, 1);
     // 60 × 20 MiB of text: over 4 GB resident in a decoder that inflates it all.
     const bomb = ztxtBomb(await makePng({ width: 16, height: 16 }), 60);
-    await expect(imaging.probe({ buffer: bomb }, DEFAULT_IMAGING_LIMITS)).rejects.toMatchObject({
+    await expect(imaging.probe({ buffer: bomb }, UNSTRUCTURED_LIMITS)).rejects.toMatchObject({
       code: 'TS_RENDER_MEMORY',
     });
     await expectGone(pid!);
@@ -174,7 +181,7 @@ describe('imaging pool', () => {
       ['SIGSEGV', 'TS_RENDER_CRASHED', false],
       ['SIGKILL', 'TS_RENDER_INTERRUPTED', true],
     ] as const) {
-      const rendering = imaging.render({ buffer: slowJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS);
+      const rendering = imaging.render({ buffer: slowJpeg }, PRESETS, UNSTRUCTURED_LIMITS);
       const pid = await busyPid(imaging);
       process.kill(pid, signal);
       await expect(rendering).rejects.toMatchObject({ code, retryable });
@@ -210,7 +217,7 @@ describe('imaging pool', () => {
 
     const cancel = new AbortController();
     const stopping = new AbortController();
-    const slow = imaging.render({ buffer: slowJpeg }, PRESETS, DEFAULT_IMAGING_LIMITS);
+    const slow = imaging.render({ buffer: slowJpeg }, PRESETS, UNSTRUCTURED_LIMITS);
     const cancelled = imaging.probe({ buffer: normalJpeg }, DEFAULT_IMAGING_LIMITS, { signal: cancel.signal });
     const stopped = imaging.probe({ buffer: normalJpeg }, DEFAULT_IMAGING_LIMITS, { signal: stopping.signal });
     const closed = imaging.probe({ buffer: normalJpeg }, DEFAULT_IMAGING_LIMITS);

@@ -11,27 +11,30 @@ export function withPngChunks(png: Buffer, chunks: readonly Buffer[]): Buffer {
   return Buffer.concat([png.subarray(0, afterIhdr), ...chunks, png.subarray(afterIhdr)]);
 }
 
-/** Zeros deflated: about 1 KB per MiB, so a bomb of gigabytes is a few MB. */
-function deflatedZeros(bytes: number): Buffer {
-  return deflateSync(Buffer.alloc(bytes), { level: 9 });
+/**
+ * Text deflated: about 1 KB per MiB, so a bomb of gigabytes is a few MB. Letters, not zeros: libpng/libspng stop at a
+ * NUL in text, so only real text makes a decoder keep every inflated byte (gigabytes of RSS in sharp's metadata()).
+ */
+function deflatedText(bytes: number): Buffer {
+  return deflateSync(Buffer.alloc(bytes, 0x41), { level: 9 });
 }
 
 /** A zTXt chunk whose text inflates to `inflatedBytes`. */
 export function ztxtChunk(inflatedBytes: number, keyword = 'Comment'): Buffer {
-  return pngChunk('zTXt', Buffer.concat([Buffer.from(`${keyword}\0\0`, 'latin1'), deflatedZeros(inflatedBytes)]));
+  return pngChunk('zTXt', Buffer.concat([Buffer.from(`${keyword}\0\0`, 'latin1'), deflatedText(inflatedBytes)]));
 }
 
 /** A compressed iTXt chunk whose text inflates to `inflatedBytes`. */
 export function itxtChunk(inflatedBytes: number): Buffer {
   return pngChunk(
     'iTXt',
-    Buffer.concat([Buffer.from('XML:com.adobe.xmp\0\x01\0en\0\0', 'latin1'), deflatedZeros(inflatedBytes)]),
+    Buffer.concat([Buffer.from('XML:com.adobe.xmp\0\x01\0en\0\0', 'latin1'), deflatedText(inflatedBytes)]),
   );
 }
 
 /** An iCCP chunk whose "profile" inflates to `inflatedBytes`. */
 export function iccpChunk(inflatedBytes: number): Buffer {
-  return pngChunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflatedZeros(inflatedBytes)]));
+  return pngChunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflatedText(inflatedBytes)]));
 }
 
 /** The metadata decompression bomb of issue 13: `count` zTXt chunks of `inflatedBytes` each (one compressed copy). */

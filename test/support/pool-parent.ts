@@ -3,7 +3,7 @@
  * one JSON line once the pool has answered (one child at least is ready, the other may still be starting), then
  * waits to be killed.
  */
-import { ImagingPool } from '../../src/imaging/index.js';
+import { DEFAULT_IMAGING_LIMITS, ImagingPool } from '../../src/imaging/index.js';
 
 const pool = new ImagingPool({
   name: 'orphan-test',
@@ -15,7 +15,7 @@ const pool = new ImagingPool({
   logger: { info: () => {}, warn: () => {} },
 });
 pool.warm();
-const limits = { maxInputPixels: 1e6, maxFrames: 1, maxTotalPixels: 1e6, maxOutputDimension: 16, allowSvg: false };
+const limits = { ...DEFAULT_IMAGING_LIMITS, maxInputPixels: 1e6, maxFrames: 1, maxTotalPixels: 1e6 };
 await Promise.allSettled([1, 2].map(() => pool.probe({ buffer: Buffer.from('not an image') }, limits)));
 process.stdout.write(`${JSON.stringify(pool.health().pids)}\n`);
 setInterval(() => {}, 60_000);
