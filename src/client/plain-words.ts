@@ -6,6 +6,9 @@
 const PLAIN_WORDS: Readonly<Record<string, string>> = {
   TS_VALIDATION: 'The request was not understood.',
   TS_FILE_MISSING: 'No file was sent.',
+  TS_REQUEST_TIMEOUT: 'The upload arrived too slowly, so the server stopped waiting; try again on a better connection.',
+  TS_HEADERS_TOO_LARGE: 'The request’s headers were too large.',
+  TS_URI_TOO_LONG: 'The address asked for was too long.',
   TS_UPLOAD_TOO_LARGE: 'The file is larger than this server accepts.',
   TS_UNSUPPORTED_MEDIA: 'This file is not an image.',
   TS_UNSUPPORTED_FORMAT: 'This image format is not supported.',
@@ -24,6 +27,9 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   TS_IMAGE_METADATA_TOO_LARGE:
     'The image carries more embedded information (text, colour profile) than this server accepts.',
   TS_RENDER_TIMEOUT: 'Making the thumbnails took too long.',
+  TS_RENDER_MEMORY: 'Reading this image needs more memory than this server allows.',
+  TS_RENDER_CRASHED: 'This image crashed the image reader, so it cannot be used.',
+  TS_RENDER_INTERRUPTED: 'The server was interrupted while reading the image; try again shortly.',
   TS_ATTEMPTS_EXHAUSTED: 'The server tried several times and could not finish; you can retry later.',
   TS_NOT_RETRYABLE: 'Only a failed image can be retried.',
   TS_FETCH_FORBIDDEN_URL:

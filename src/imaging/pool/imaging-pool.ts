@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -175,7 +176,9 @@ export class ImagingPool implements Imager {
         budgetName,
         timeoutMs: options.timeoutMs,
         ...(options.signal && { signal: options.signal }),
-        ...(options.observe && { observe: options.observe }),
+        // Bound to the caller's async context: the child's step messages arrive in the IPC channel's context, and
+        // the observer's spans must join the caller's trace (its job), not whichever one forked the child.
+        ...(options.observe && { observe: AsyncResource.bind(options.observe) }),
         resolve,
         reject,
       };
