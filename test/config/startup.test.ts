@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../lifecycle/support.js';
 import { startService } from '../support/service-process.js';
 import { freePort } from '../support/topology.js';
 
@@ -28,28 +28,7 @@ interface Outcome {
 
 /** `thumbsmith <args>` as a real process, as an operator runs it, with only the given environment. */
 function thumbsmith(args: string[], env: Record<string, string>): Promise<Outcome> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_BOUND_MS);
-    child.once('error', reject);
-    // 'close': the process has exited and its pipes are drained (no child of it still holds them).
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, COMMAND_BOUND_MS);
 }
 
 async function scratch(): Promise<string> {
