@@ -67,6 +67,9 @@ interface Running {
   cleanup(): void;
 }
 
+/** Longest wait for killed children to be gone when the pool closes. */
+const CLOSE_EXIT_WAIT_MS = 2_000;
+
 /** Signals a child gets from outside (an operator, a supervisor, the kernel's OOM killer), never from its own bug. */
 const EXTERNAL_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP']);
 
@@ -160,12 +163,21 @@ export class ImagingPool implements Imager {
         if (child.process.exitCode !== null || child.process.signalCode !== null) resolve();
         else child.process.once('exit', () => resolve());
       });
-      // Wait for the exit even in a process with nothing else to do.
       child.process.ref();
       child.process.kill('SIGKILL');
       return exited;
     });
-    await Promise.all(exits);
+    // A ref'd timer holds the process open while it waits: the exit of a child killed while still starting was seen
+    // to arrive after the event loop had already emptied (the process then ended with code 0 in the middle of a
+    // failed start). Bounded: a child whose exit never shows is not worth a hung shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(exits),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_EXIT_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   #run(body: RequestBody, budgetName: string, options: RenderOptions & { timeoutMs: number }): Promise<Answer> {

@@ -1,0 +1,174 @@
+/**
+ * What each bomb class of issue 13 costs the service: one upload each to a fresh `thumbsmith start` (run from the
+ * sources of `--root`, default this checkout), followed until the image is final or the bound runs out, while every
+ * process of the service (the server and its imaging children) is sampled from /proc: the peak of their summed
+ * resident memory and the CPU-seconds they spent. Run it against an older checkout to get the "before" figures:
+ *
+ *   npx tsx bench/bombs.ts [--root /path/to/checkout] [--bound-s 300]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { jpegScanBomb, ztxtBomb } from '../test/support/bombs.js';
+import { makePng } from '../test/support/images.js';
+
+const { values: args } = parseArgs({
+  options: { root: { type: 'string', default: resolve(import.meta.dirname, '..') }, 'bound-s': { type: 'string' } },
+});
+const ROOT = resolve(args.root);
+const BOUND_MS = Number(args['bound-s'] ?? 300) * 1000;
+const TICKS_PER_SECOND = 100;
+const PAGE_BYTES = 4096;
+
+/** The process and its descendants, from /proc (children found by their parent pid). */
+function tree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...(parents.get(all[i]!) ?? []));
+  return all;
+}
+
+/** CPU ticks (user + system) and resident bytes of one process; undefined once it is gone. */
+function usage(pid: number): { ticks: number; rss: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return { ticks: Number(fields[11]) + Number(fields[12]), rss: rssPages * PAGE_BYTES };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the service's process tree every 20 ms: peak summed RSS, and CPU per pid (its last reading counts). */
+function sampler(pid: number) {
+  const ticks = new Map<number, number>();
+  let peak = 0;
+  const sample = () => {
+    let rss = 0;
+    for (const member of tree(pid)) {
+      const now = usage(member);
+      if (!now) continue;
+      rss += now.rss;
+      ticks.set(member, now.ticks);
+    }
+    peak = Math.max(peak, rss);
+  };
+  const baseline = () => {
+    sample();
+    return new Map(ticks);
+  };
+  return { sample, baseline, peak: () => peak, resetPeak: () => (peak = 0), ticks };
+}
+
+async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_FORMAT: 'json',
+      // Let the bombs run their course: the figures are the full cost of what the limits did not stop.
+      JOB_TIMEOUT_MS: String(BOUND_MS),
+      RATE_LIMIT_PER_MINUTE: '0',
+      UPLOAD_RATE_LIMIT_PER_MINUTE: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error('the service did not start in 60 s')), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const listening = buffered.split('\n').find((line) => line.includes('"thumbsmith listening"'));
+      if (listening) {
+        clearTimeout(timer);
+        resolveUrl(String((JSON.parse(listening) as { address: string }).address));
+      }
+    });
+  });
+  child.stdout?.resume();
+  return { child, url };
+}
+
+/** Uploads `bytes`, then follows the image until it is final or the bound runs out; the outcome as one string. */
+async function uploadAndFollow(url: string, bytes: Buffer, name: string, deadline: number): Promise<string> {
+  const form = new FormData();
+  form.set('file', new Blob([new Uint8Array(bytes)]), name);
+  const response = await fetch(`${url}/v1/images`, {
+    method: 'POST',
+    body: form,
+    signal: AbortSignal.timeout(BOUND_MS),
+  });
+  const body = (await response.json()) as { id?: string; code?: string };
+  if (response.status !== 202 || !body.id) return `${response.status} ${body.code ?? ''} at upload`;
+  while (Date.now() < deadline) {
+    const image = (await (await fetch(`${url}/v1/images/${body.id}?wait=5`)).json()) as {
+      status: string;
+      error?: { code: string };
+    };
+    if (image.status === 'done' || image.status === 'failed') {
+      return `202, then ${image.status}${image.error ? ` ${image.error.code}` : ''}`;
+    }
+  }
+  return `202, still unfinished after ${BOUND_MS / 1000} s`;
+}
+
+const BOMBS: Array<{ name: string; bytes: () => Promise<Buffer>; file: string }> = [
+  {
+    name: 'PNG zTXt metadata bomb (300 chunks x 20 MiB of text)',
+    bytes: async () => ztxtBomb(await makePng({ width: 16, height: 16 })),
+    file: 'bomb.png',
+  },
+  { name: 'progressive JPEG scan bomb (7000x7000, 2647 scans)', bytes: async () => jpegScanBomb(), file: 'scans.jpg' },
+];
+
+console.log(`checkout: ${ROOT}`);
+for (const bomb of BOMBS) {
+  const bytes = await bomb.bytes();
+  const dataDir = await mkdtemp(join(tmpdir(), 'thumbsmith-bombs-'));
+  const { child, url } = await startService(dataDir);
+  const watch = sampler(child.pid!);
+  // Let the warm imaging children start before the baseline is taken.
+  await new Promise((resolveWait) => setTimeout(resolveWait, 3000));
+  const before = watch.baseline();
+  const idle = watch.peak();
+  watch.resetPeak();
+  const timer = setInterval(watch.sample, 20);
+  const started = Date.now();
+  const outcome = await uploadAndFollow(url, bytes, bomb.file, started + BOUND_MS);
+  const seconds = (Date.now() - started) / 1000;
+  watch.sample();
+  clearInterval(timer);
+  let spent = 0;
+  for (const [pid, ticks] of watch.ticks) spent += ticks - (before.get(pid) ?? 0);
+  console.log(
+    `${bomb.name}: ${(bytes.length / 1024).toFixed(0)} KiB; ${outcome} after ${seconds.toFixed(1)} s; ` +
+      `peak RSS of all processes ${(watch.peak() / 2 ** 20).toFixed(0)} MiB (idle ${(idle / 2 ** 20).toFixed(0)} MiB); ` +
+      `CPU ${(spent / TICKS_PER_SECOND).toFixed(1)} s`,
+  );
+  for (const pid of tree(child.pid!).reverse()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+}
