@@ -4,7 +4,10 @@
  * process of the service (the server and its imaging children) is sampled from /proc: the peak of their summed
  * resident memory and the CPU-seconds they spent. Run it against an older checkout to get the "before" figures:
  *
- *   npx tsx bench/bombs.ts [--root /path/to/checkout] [--bound-s 300]
+ *   npx tsx bench/bombs.ts [--root /path/to/checkout] [--bound-s 300] [--budgets-only]
+ *
+ * `--budgets-only` turns the structural limits out of the way to show what the imaging children's budgets
+ * (`RENDER_MEMORY_LIMIT_MB`, `PROBE_TIMEOUT_MS`, `JOB_TIMEOUT_MS` at their defaults) do on their own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,7 +19,12 @@ import { jpegScanBomb, ztxtBomb } from '../test/support/bombs.js';
 import { makePng } from '../test/support/images.js';
 
 const { values: args } = parseArgs({
-  options: { root: { type: 'string', default: resolve(import.meta.dirname, '..') }, 'bound-s': { type: 'string' } },
+  options: {
+    root: { type: 'string', default: resolve(import.meta.dirname, '..') },
+    'bound-s': { type: 'string' },
+    // The budgets alone: structural limits at their maxima and the default JOB_TIMEOUT_MS.
+    'budgets-only': { type: 'boolean', default: false },
+  },
 });
 const ROOT = resolve(args.root);
 const BOUND_MS = Number(args['bound-s'] ?? 300) * 1000;
@@ -84,8 +92,10 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_FORMAT: 'json',
-      // Let the bombs run their course: the figures are the full cost of what the limits did not stop.
-      JOB_TIMEOUT_MS: String(BOUND_MS),
+      ...(args['budgets-only']
+        ? { MAX_JPEG_SCANS: '1000000', MAX_PNG_CHUNKS: '10000000', MAX_METADATA_BYTES: String(Number.MAX_SAFE_INTEGER) }
+        : // Let the bombs run their course: the figures are the full cost of what the limits did not stop.
+          { JOB_TIMEOUT_MS: String(BOUND_MS) }),
       RATE_LIMIT_PER_MINUTE: '0',
       UPLOAD_RATE_LIMIT_PER_MINUTE: '0',
     },
@@ -139,7 +149,7 @@ const BOMBS: Array<{ name: string; bytes: () => Promise<Buffer>; file: string }>
   { name: 'progressive JPEG scan bomb (7000x7000, 2647 scans)', bytes: async () => jpegScanBomb(), file: 'scans.jpg' },
 ];
 
-console.log(`checkout: ${ROOT}`);
+console.log(`checkout: ${ROOT}${args['budgets-only'] ? ' (budgets only)' : ''}`);
 for (const bomb of BOMBS) {
   const bytes = await bomb.bytes();
   const dataDir = await mkdtemp(join(tmpdir(), 'thumbsmith-bombs-'));
