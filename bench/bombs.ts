@@ -10,13 +10,13 @@
  * (`RENDER_MEMORY_LIMIT_MB`, `PROBE_TIMEOUT_MS`, `JOB_TIMEOUT_MS` at their defaults) do on their own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jpegScanBomb, ztxtBomb } from '../test/support/bombs.js';
 import { makePng } from '../test/support/images.js';
+import { cpuMs, processTree, statusMb } from './lib/process-tree.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,58 +28,29 @@ const { values: args } = parseArgs({
 });
 const ROOT = resolve(args.root);
 const BOUND_MS = Number(args['bound-s'] ?? 300) * 1000;
-const TICKS_PER_SECOND = 100;
-const PAGE_BYTES = 4096;
-
-/** The process and its descendants, from /proc (children found by their parent pid). */
-function tree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(parent, [...(parents.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...(parents.get(all[i]!) ?? []));
-  return all;
-}
-
-/** CPU ticks (user + system) and resident bytes of one process; undefined once it is gone. */
-function usage(pid: number): { ticks: number; rss: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const rssPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-    return { ticks: Number(fields[11]) + Number(fields[12]), rss: rssPages * PAGE_BYTES };
-  } catch {
-    return undefined;
-  }
-}
 
 /** Samples the service's process tree every 20 ms: peak summed RSS, and CPU per pid (its last reading counts). */
 function sampler(pid: number) {
-  const ticks = new Map<number, number>();
+  const cpu = new Map<number, number>();
   let peak = 0;
   const sample = () => {
     let rss = 0;
-    for (const member of tree(pid)) {
-      const now = usage(member);
-      if (!now) continue;
-      rss += now.rss;
-      ticks.set(member, now.ticks);
+    for (const member of processTree(pid)) {
+      try {
+        const used = cpuMs(member);
+        rss += statusMb(member, 'VmRSS');
+        cpu.set(member, used);
+      } catch {
+        // gone meanwhile
+      }
     }
     peak = Math.max(peak, rss);
   };
   const baseline = () => {
     sample();
-    return new Map(ticks);
+    return new Map(cpu);
   };
-  return { sample, baseline, peak: () => peak, resetPeak: () => (peak = 0), ticks };
+  return { sample, baseline, peak: () => peak, resetPeak: () => (peak = 0), cpu };
 }
 
 async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -167,13 +138,13 @@ for (const bomb of BOMBS) {
   watch.sample();
   clearInterval(timer);
   let spent = 0;
-  for (const [pid, ticks] of watch.ticks) spent += ticks - (before.get(pid) ?? 0);
+  for (const [pid, used] of watch.cpu) spent += used - (before.get(pid) ?? 0);
   console.log(
     `${bomb.name}: ${(bytes.length / 1024).toFixed(0)} KiB; ${outcome} after ${seconds.toFixed(1)} s; ` +
-      `peak RSS of all processes ${(watch.peak() / 2 ** 20).toFixed(0)} MiB (idle ${(idle / 2 ** 20).toFixed(0)} MiB); ` +
-      `CPU ${(spent / TICKS_PER_SECOND).toFixed(1)} s`,
+      `peak RSS of all processes ${watch.peak().toFixed(0)} MiB (idle ${idle.toFixed(0)} MiB); ` +
+      `CPU ${(spent / 1000).toFixed(1)} s`,
   );
-  for (const pid of tree(child.pid!).reverse()) {
+  for (const pid of processTree(child.pid!).reverse()) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
