@@ -9,13 +9,11 @@
  * `--budgets-only` turns the structural limits out of the way to show what the imaging children's budgets
  * (`RENDER_MEMORY_LIMIT_MB`, `PROBE_TIMEOUT_MS`, `JOB_TIMEOUT_MS` at their defaults) do on their own.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jpegScanBomb, ztxtBomb } from '../test/support/bombs.js';
 import { makePng } from '../test/support/images.js';
+import { removeDataDir, type ServiceProcess, startService } from '../test/support/service-process.js';
 import { cpuMs, processTree, statusMb } from './lib/process-tree.js';
 
 const { values: args } = parseArgs({
@@ -53,39 +51,15 @@ function sampler(pid: number) {
   return { sample, baseline, peak: () => peak, resetPeak: () => (peak = 0), cpu };
 }
 
-async function startService(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_FORMAT: 'json',
-      ...(args['budgets-only']
-        ? { MAX_JPEG_SCANS: '1000000', MAX_PNG_CHUNKS: '10000000', MAX_METADATA_BYTES: String(Number.MAX_SAFE_INTEGER) }
-        : // Let the bombs run their course: the figures are the full cost of what the limits did not stop.
-          { JOB_TIMEOUT_MS: String(BOUND_MS) }),
-      RATE_LIMIT_PER_MINUTE: '0',
-      UPLOAD_RATE_LIMIT_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** The service of `--root` with the bombs' settings (rate limits off, as `startService` sets them). */
+function startBombService(): Promise<ServiceProcess> {
+  return startService({
+    root: ROOT,
+    env: args['budgets-only']
+      ? { MAX_JPEG_SCANS: '1000000', MAX_PNG_CHUNKS: '10000000', MAX_METADATA_BYTES: String(Number.MAX_SAFE_INTEGER) }
+      : // Let the bombs run their course: the figures are the full cost of what the limits did not stop.
+        { JOB_TIMEOUT_MS: String(BOUND_MS) },
   });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error('the service did not start in 60 s')), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const listening = buffered.split('\n').find((line) => line.includes('"thumbsmith listening"'));
-      if (listening) {
-        clearTimeout(timer);
-        resolveUrl(String((JSON.parse(listening) as { address: string }).address));
-      }
-    });
-  });
-  child.stdout?.resume();
-  return { child, url };
 }
 
 /** Uploads `bytes`, then follows the image until it is final or the bound runs out; the outcome as one string. */
@@ -123,8 +97,8 @@ const BOMBS: Array<{ name: string; bytes: () => Promise<Buffer>; file: string }>
 console.log(`checkout: ${ROOT}${args['budgets-only'] ? ' (budgets only)' : ''}`);
 for (const bomb of BOMBS) {
   const bytes = await bomb.bytes();
-  const dataDir = await mkdtemp(join(tmpdir(), 'thumbsmith-bombs-'));
-  const { child, url } = await startService(dataDir);
+  const service = await startBombService();
+  const { child, url } = service;
   const watch = sampler(child.pid!);
   // Let the warm imaging children start before the baseline is taken.
   await new Promise((resolveWait) => setTimeout(resolveWait, 3000));
@@ -144,12 +118,7 @@ for (const bomb of BOMBS) {
       `peak RSS of all processes ${watch.peak().toFixed(0)} MiB (idle ${idle.toFixed(0)} MiB); ` +
       `CPU ${(spent / 1000).toFixed(1)} s`,
   );
-  for (const pid of processTree(child.pid!).reverse()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await rm(dataDir, { recursive: true, force: true });
+  // Its imaging children exit with it (their IPC channel closes).
+  await service.stop('SIGKILL');
+  await removeDataDir(service.dataDir);
 }

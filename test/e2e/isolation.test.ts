@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpegScanBomb, ztxtBomb } from '../support/bombs.js';
 import { getImage, type ImageJson, upload, uploadOk, waitForFinal } from '../support/http.js';
 import { makeJpeg, makePng } from '../support/images.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { isAlive, removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { cpuTicks, expectProblem, healthStatus, storedState, variantFiles } from './service-probes.js';
 
 const MEMORY_LIMIT_MB = 250;
@@ -50,15 +50,6 @@ function childPids(message: string, pool?: string): number[] {
   return service.logs
     .filter((line) => line.msg === message && (pool === undefined || line.pool === pool))
     .map((line) => Number(line.pid));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
@@ -113,7 +104,7 @@ describe('render isolation', () => {
     await expectProblem(await upload(service.url, bomb, { filename: 'bomb.png' }), 422, 'TS_RENDER_MEMORY');
     expect(await storedState(service.dataDir)).toEqual(before);
     const pid = await killedChild('probe', 'TS_RENDER_MEMORY');
-    await until(`probe child ${pid} gone`, () => (alive(pid) ? undefined : true));
+    await until(`probe child ${pid} gone`, () => (isAlive(pid) ? undefined : true));
     // The decoder's gigabytes were the child's: the service process never came near them.
     expect(servicePeakRssMb()).toBeLessThan(MEMORY_LIMIT_MB);
     await expectNormalImageRenders();
@@ -126,7 +117,7 @@ describe('render isolation', () => {
     expect((await waitForFinal(service.url, normal.id, POLL_MS)).status).toBe('done');
     await expectFailedOnce(bomb, 'TS_RENDER_TIMEOUT');
     const pid = await killedChild('render', 'TS_RENDER_TIMEOUT');
-    await until(`render child ${pid} gone`, () => (alive(pid) ? undefined : true));
+    await until(`render child ${pid} gone`, () => (isAlive(pid) ? undefined : true));
     await expectNormalImageRenders();
   }, 120_000);
 
@@ -138,7 +129,7 @@ describe('render isolation', () => {
     const image = await uploadOk(service.url, large, 'large.jpg');
     await expectFailedOnce(image, 'TS_RENDER_MEMORY');
     const pid = await killedChild('render', 'TS_RENDER_MEMORY');
-    await until(`render child ${pid} gone`, () => (alive(pid) ? undefined : true));
+    await until(`render child ${pid} gone`, () => (isAlive(pid) ? undefined : true));
     await expectNormalImageRenders();
   }, 120_000);
 
@@ -148,7 +139,7 @@ describe('render isolation', () => {
         ...childPids('imaging child killed: over budget'),
         ...childPids('imaging child died during a request'),
       ]);
-      return childPids('imaging child started', 'render').filter((pid) => !gone.has(pid) && alive(pid));
+      return childPids('imaging child started', 'render').filter((pid) => !gone.has(pid) && isAlive(pid));
     };
     const started = await until('two render children', () =>
       renderChildren().length >= 2 ? renderChildren() : undefined,
@@ -157,7 +148,7 @@ describe('render isolation', () => {
     const bomb = await uploadOk(service.url, jpegScanBomb(4000, 4000), 'scans.jpg');
     // The child decoding the bomb is the one burning CPU.
     const busy = await until('the child rendering the bomb', () =>
-      started.find((pid) => alive(pid) && cpuTicks(pid) - ticks.get(pid)! > 30),
+      started.find((pid) => isAlive(pid) && cpuTicks(pid) - ticks.get(pid)! > 30),
     );
     process.kill(busy, 'SIGKILL');
     await until('the killed child noticed', () =>

@@ -18,6 +18,7 @@ import {
 } from '../../src/imaging/index.js';
 import { jpegScanBomb, ztxtBomb } from '../support/bombs.js';
 import { makeJpeg, makePng } from '../support/images.js';
+import { isAlive } from '../support/service-process.js';
 
 const PRESETS: Preset[] = [
   withVersion({ ...DEFAULT_PRESET_VALUES, name: 'small', width: 64, height: 64 }),
@@ -52,16 +53,6 @@ afterEach(async () => {
   pools = [];
 });
 
-/** Whether a process with this id still exists (a reaped child does not). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The pids of a pool once it has `count` ready children (bounded wait). */
 async function childPids(imaging: ImagingPool, count: number): Promise<number[]> {
   const deadline = Date.now() + 20_000;
@@ -84,8 +75,8 @@ async function busyPid(imaging: ImagingPool): Promise<number> {
 
 async function expectGone(pid: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (alive(pid) && Date.now() < deadline) await sleep(20);
-  expect(alive(pid), `child ${pid} still alive`).toBe(false);
+  while (isAlive(pid) && Date.now() < deadline) await sleep(20);
+  expect(isAlive(pid), `child ${pid} still alive`).toBe(false);
 }
 
 let slowJpeg: Buffer;
@@ -198,7 +189,7 @@ describe('imaging pool', () => {
       const [line] = (await once(createInterface({ input: parent.stdout! }), 'line')) as [string];
       const pids = JSON.parse(line) as number[];
       expect(pids).toHaveLength(2);
-      expect(pids.every(alive)).toBe(true);
+      expect(pids.every(isAlive)).toBe(true);
       parent.kill('SIGKILL');
       for (const pid of pids) await expectGone(pid);
     } finally {
@@ -234,7 +225,7 @@ describe('imaging pool', () => {
       'TS_SHUTTING_DOWN',
       'TS_SHUTTING_DOWN',
     ]);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     await expect(imaging.probe({ buffer: normalJpeg }, DEFAULT_IMAGING_LIMITS)).rejects.toMatchObject({
       code: 'TS_SHUTTING_DOWN',
     });

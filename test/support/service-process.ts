@@ -26,12 +26,14 @@ export async function startService(
     env?: Record<string, string>;
     /** Run the built `dist/` (as `npm start` does) instead of the TypeScript sources; benchmarks use it. */
     built?: boolean;
+    /** The checkout to run (default this one); `bench/bombs.ts` measures an older one with it. */
+    root?: string;
   } = {},
 ): Promise<ServiceProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'thumbsmith-e2e-')));
   const entry = options.built ? ['bin/thumbsmith.js'] : ['--import', 'tsx', 'src/cli.ts'];
   const child = spawn(process.execPath, [...entry, options.command ?? 'start'], {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -99,4 +101,14 @@ export async function startService(
 
 export async function removeDataDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Whether a process with this id still exists (a killed and reaped child does not). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
