@@ -122,3 +122,10 @@ export function toThumbsmithError(error: unknown): ThumbsmithError {
   if (error instanceof ThumbsmithError) return error;
   return new ThumbsmithError('TS_INTERNAL', 'An unexpected error occurred.', { cause: error });
 }
+
+/** One line for a queue's record of why a job failed: the stable code when there is one. */
+export function describeError(error: unknown): string {
+  if (error instanceof ThumbsmithError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

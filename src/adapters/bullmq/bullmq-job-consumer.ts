@@ -1,10 +1,10 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ThumbsmithError } from '../../domain/errors.js';
+import { describeError, ThumbsmithError } from '../../domain/errors.js';
+import { settleWithin, withTimeout } from '../../lib/timeout.js';
 import type { ClaimedJob, JobConsumer, JobHandler, RetryPolicy } from '../../ports/job-queue.js';
 import { closeRedisClient } from './bullmq-connection.js';
 import type { BullmqJobPayload } from './bullmq-job-payload.js';
-import { settleWithin, withTimeout } from './bullmq-timeouts.js';
 
 export interface BullmqJobConsumerOptions {
   queueName: string;
@@ -149,10 +149,4 @@ function deliveries(job: object | undefined, fallback: number): number {
     return job.attemptsStarted;
   }
   return fallback;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof ThumbsmithError) return `${error.code}: ${error.message}`;
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorReason } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
+import { withTimeout } from '../../lib/timeout.js';
 import type {
   ConsumerOptions,
   EnqueueOptions,
@@ -15,7 +16,6 @@ import type {
 import { type BullmqConnection, closeRedisClient, createRedisClient } from './bullmq-connection.js';
 import { BullmqJobConsumer } from './bullmq-job-consumer.js';
 import { type BullmqJobPayload, toBullmqJobId } from './bullmq-job-payload.js';
-import { withTimeout } from './bullmq-timeouts.js';
 
 export interface BullmqJobQueueOptions {
   connection: BullmqConnection;

@@ -1,4 +1,5 @@
-import { ThumbsmithError } from '../../domain/errors.js';
+import { describeError, ThumbsmithError } from '../../domain/errors.js';
+import { settleWithin } from '../../lib/timeout.js';
 import type { ClaimedJob, JobConsumer, JobHandler, RetryPolicy } from '../../ports/job-queue.js';
 import { SqliteJobLeaseKeeper } from './sqlite-job-lease-keeper.js';
 import type { ClaimedJobRow, LeaseRef, SqliteJobTable } from './sqlite-job-table.js';
@@ -170,23 +171,4 @@ function toClaimedJob(row: ClaimedJobRow): ClaimedJob {
     enqueuedAt: new Date(row.enqueued_at),
     carrier: JSON.parse(row.carrier) as Record<string, string>,
   } as ClaimedJob;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof ThumbsmithError) return `${error.code}: ${error.message}`;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
-/** Resolves true when `promise` settles within `ms`, false when the time runs out first. */
-async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,3 +1,7 @@
+/**
+ * The one place that races work against a clock. Imports nothing of ours: every layer may use it.
+ */
+
 /** Resolves true when `promise` settles within `ms`, false when the time runs out first. */
 export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
