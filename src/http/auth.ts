@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { hashKey, hasScope, keyIdOf, type Scope } from '../domain/api-keys.js';
 import { ThumbsmithError } from '../domain/errors.js';
+import { type SigningKey, signPath, verifyPath } from '../domain/signed-url.js';
 import type { KeyStore } from '../ports/key-store.js';
-import { hashKey, hasScope, keyIdOf, type Scope } from '../security/api-keys.js';
-import { type SigningKey, signPath, verifyPath } from '../security/signed-url.js';
 import { isApiRoute } from './api-route.js';
 import { thumbnailPath } from './image-view.js';
 
