@@ -134,9 +134,9 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^|/)(node_modules|dist)/' },
-    // swc parses TypeScript with `import type` kept (TypeScript 7.0 has no compiler API dependency-cruiser can use).
+    // swc parses the TypeScript sources as written, so type-only imports are dependencies too (no
+    // tsPreCompilationDeps: that option asks for the TypeScript compiler API, which TypeScript 7.0 does not have).
     parser: 'swc',
-    tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
   },
 };
