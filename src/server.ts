@@ -2,6 +2,8 @@ import type { Runtime } from './compose.js';
 import { buildApp } from './http/app.js';
 import { isLoopbackHost } from './http/auth.js';
 import type { JobConsumer } from './ports/job-queue.js';
+import { ApiKeyVerifier } from './service/access.js';
+import { IdempotentSubmitter } from './service/idempotent-submit.js';
 import { ListenFailed } from './startup.js';
 import { startHeartbeat } from './worker/heartbeat.js';
 import { startWorker } from './worker/worker.js';
@@ -49,7 +51,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
         windowMs: config.security.uploadRateWindowMs,
       },
     },
-    idempotency: runtime.idempotency,
+    idempotency: new IdempotentSubmitter(runtime.idempotency),
     rateLimit: {
       perMinute: config.security.rateLimitPerMinute,
       uploadsPerMinute: config.security.uploadRateLimitPerMinute,
@@ -57,7 +59,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
       queueCounts: () => runtime.queue.counts(),
     },
     auth: {
-      keys: runtime.keys,
+      verifier: new ApiKeyVerifier(runtime.keys),
       signingKeys: config.security.signingKeys,
       signedUrlTtlSeconds: config.security.signedUrlTtlSeconds,
       tenantOf: async (id) => (await runtime.metadata.getImage(id))?.tenant,

@@ -1,5 +1,5 @@
 import type { Preset } from '../domain/preset.js';
-import type { SigningKey } from '../security/signed-url.js';
+import type { SigningKey } from '../domain/signed-url.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 export type QueueConfig = { kind: 'sqlite' } | { kind: 'redis'; url: string; prefix: string };

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { isHostPattern } from '../fetcher/index.js';
-import { parseSigningKeys, type SigningKey } from '../security/signed-url.js';
+import { isHostPattern } from '../domain/host-patterns.js';
+import { parseSigningKeys, type SigningKey } from '../domain/signed-url.js';
 import { type Config, ConfigError, type DatabaseConfig, type QueueConfig, type StorageConfig } from './config.js';
 import { parsePresets } from './presets.js';
 import { parseTracing } from './tracing.js';

@@ -1,5 +1,13 @@
-import type { RetryPolicy } from '../ports/job-queue.js';
 import { ThumbsmithError } from './errors.js';
+
+/** How a job queue retries a delivery that threw: how often, how long it waits between, how long a claim lasts. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  /** Delay before delivery number `attempt + 1` after delivery `attempt` threw. */
+  backoffMs(attempt: number): number;
+  /** How long a claim lasts without renewal; renewed every `leaseMs / 2`. */
+  leaseMs: number;
+}
 
 export interface BackoffOptions {
   /** Upper bound of the first delay (attempt 1) in ms. */

@@ -9,4 +9,4 @@ export {
   type SafeFetcher,
   type SafeFetcherHooks,
 } from './safe-fetcher.js';
-export { checkUrl, isHostPattern, redactUrl, type UrlRules } from './url-policy.js';
+export { checkUrl, redactUrl, type UrlRules } from './url-policy.js';

@@ -2,9 +2,10 @@ import { lookup } from 'node:dns/promises';
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { ThumbsmithError } from '../domain/errors.js';
+import { isHostPattern } from '../domain/host-patterns.js';
 import { CappedBody } from './capped-body.js';
 import { type ConnectAttempt, createGuardedConnector, type Resolver } from './guarded-connector.js';
-import { checkRedirect, checkUrl, isHostPattern } from './url-policy.js';
+import { checkRedirect, checkUrl } from './url-policy.js';
 
 /** How the outbound fetcher may reach the network (upload-by-URL and webhooks). */
 export interface FetchPolicy {

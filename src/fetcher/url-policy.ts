@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ThumbsmithError } from '../domain/errors.js';
+import { bareHost, hostAllowed } from '../domain/host-patterns.js';
 import { classifyAddress } from './address-policy.js';
 
 /** The parts of the fetch policy that decide whether a URL may be requested at all. */
@@ -59,35 +60,9 @@ export function checkRedirect(location: string, current: URL, rules: UrlRules): 
   return next;
 }
 
-/** Whether `entry` can be an allow-list entry: a host name, an IP literal, or `*.` followed by a domain. */
-export function isHostPattern(entry: string): boolean {
-  return /^(\*\.)?[a-z0-9.:[\]-]+$/i.test(entry);
-}
-
-/**
- * Whether `host` matches an allow-list entry: an exact name, or `*.example.com`, which matches any subdomain at any
- * depth (`a.example.com`, `a.b.example.com`) but not `example.com` itself. Matching is on whole labels, so
- * `evilexample.com` never matches `*.example.com`.
- */
-export function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
-  const name = bareHost(host);
-  return allowedHosts.some((entry) => {
-    const pattern = bareHost(entry);
-    if (pattern.startsWith('*.')) return name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1;
-    return name === pattern;
-  });
-}
-
 /** A URL safe to log: origin and path, never the query, fragment or credentials. */
 export function redactUrl(url: URL): string {
   return `${url.origin}${url.pathname}`;
-}
-
-/** Lower case, no IPv6 brackets, no trailing root dot: the form allow-list and loopback checks compare. */
-function bareHost(hostname: string): string {
-  let host = hostname.toLowerCase();
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return host.endsWith('.') ? host.slice(0, -1) : host;
 }
 
 function isLocalhostName(host: string): boolean {

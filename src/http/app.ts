@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import type { IdempotencyStore } from '../ports/idempotency-store.js';
+import type { IdempotentSubmitter } from '../service/idempotent-submit.js';
 import type { ImageLifecycle } from '../service/image-lifecycle.js';
 import type { ImageService } from '../service/image-service.js';
 import type { ImageWatcher } from '../service/image-watch.js';
@@ -51,8 +51,8 @@ export interface AppDeps {
   auth?: AuthOptions;
   /** Per-key and per-address rate limits, and the queue bound for uploads (issue 7). */
   rateLimit?: RateLimitOptions;
-  /** Remembers `Idempotency-Key`s of uploads (issue 7). */
-  idempotency?: IdempotencyStore;
+  /** Uploads under an `Idempotency-Key` (issue 7). */
+  idempotency?: IdempotentSubmitter;
   /** `CORS_ORIGINS`: browser origins allowed to call the API (none by default). */
   corsOrigins?: readonly string[];
   /** HTTP timeouts (issue 13); Node's and Fastify's defaults without it, and bodies may arrive at any pace. */

@@ -1,10 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { hasScope, type Scope } from '../domain/api-keys.js';
 import { ThumbsmithError } from '../domain/errors.js';
-import type { KeyStore } from '../ports/key-store.js';
-import { hashKey, hasScope, keyIdOf, type Scope } from '../security/api-keys.js';
-import { type SigningKey, signPath, verifyPath } from '../security/signed-url.js';
+import { type SigningKey, signPath, verifyPath } from '../domain/signed-url.js';
+import type { ApiKeyVerifier } from '../service/access.js';
 import { isApiRoute } from './api-route.js';
 import { thumbnailPath } from './image-view.js';
 
@@ -20,22 +19,19 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  keys: KeyStore;
+  /** Decides whether keys are needed and which key a token is. */
+  verifier: ApiKeyVerifier;
   /** `SIGNING_KEYS`: the first signs, every one verifies. Empty = no signed URLs. */
   signingKeys: readonly SigningKey[];
   /** Lifetime of the signed URLs handed out with `?signed=true`. */
   signedUrlTtlSeconds: number;
   /** The owner of an image whatever the tenant (a signed thumbnail URL carries no key); `undefined` when unknown. */
   tenantOf(imageId: string): Promise<string | undefined>;
-  /** How long the "does any key exist" answer is reused (default 1 s). */
-  activeCacheMs?: number;
   now?: () => number;
 }
 
 const THUMBNAIL_ROUTE = '/v1/images/:id/thumbnails/:preset';
 const BEARER = /^Bearer ([^\s]+)$/i;
-/** A key's `last_used_at` is written at most this often, so reads do not each cost a database write. */
-const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * API keys and signed URLs for every `/v1` route. While no key exists (or every key is revoked) the API is open and
@@ -45,14 +41,8 @@ const TOUCH_INTERVAL_MS = 60_000;
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, options: AuthOptions) => {
+    const { verifier } = options;
     const now = options.now ?? Date.now;
-    const cacheMs = options.activeCacheMs ?? 1000;
-    let active: { value: boolean; at: number } | undefined;
-    const anyActive = async () => {
-      if (!active || now() - active.at >= cacheMs) active = { value: await options.keys.anyActive(), at: now() };
-      return active.value;
-    };
-    const touched = new Map<string, number>();
     app.decorateRequest('apiKeyId', null);
 
     // Scopes of the key each request authenticated with, checked in preParsing: after the rate limit has counted
@@ -69,18 +59,14 @@ export const authPlugin = fp(
         await acceptSignature(request, query);
         return;
       }
-      if (!(await anyActive())) return;
+      if (!(await verifier.keysRequired())) return;
       const key = await authenticate(request, reply);
       request.tenant = key.tenant;
       request.apiKeyId = key.id;
       scopesOf.set(request, key.scopes);
-      const at = now();
-      if (at - (touched.get(key.id) ?? 0) >= TOUCH_INTERVAL_MS) {
-        touched.set(key.id, at);
-        options.keys.touch(key.id, new Date(at)).catch((error: unknown) => {
-          request.log.warn({ err: error }, 'recording the API key use failed');
-        });
-      }
+      verifier.recordUse(key.id).catch((error: unknown) => {
+        request.log.warn({ err: error }, 'recording the API key use failed');
+      });
     });
 
     app.addHook('preParsing', async (request) => {
@@ -124,12 +110,9 @@ export const authPlugin = fp(
       const header = request.headers.authorization;
       const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
       if (token === undefined) throw unauthorized('Send the API key as "Authorization: Bearer <key>".');
-      const id = keyIdOf(token);
-      const key = id === undefined ? undefined : await options.keys.get(id);
-      const given = Buffer.from(hashKey(token), 'hex');
-      // Compared in constant time; unknown, malformed and revoked keys all get the same answer.
-      const matches = key !== undefined && timingSafeEqual(given, Buffer.from(key.hash, 'hex'));
-      if (!key || !matches || key.revokedAt !== null) throw unauthorized('The API key is unknown or revoked.');
+      // Unknown, malformed and revoked keys all get the same answer.
+      const key = await verifier.verify(token);
+      if (!key) throw unauthorized('The API key is unknown or revoked.');
       return key;
     }
   },

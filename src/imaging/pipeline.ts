@@ -3,8 +3,7 @@ import type { RenderGuard } from './guard.js';
 import type { ImageInput } from './input.js';
 import type { ImagingLimits } from './limits.js';
 import type { InspectedSource } from './probe.js';
-import type { DecodedImage } from './steps/decode.js';
-import type { RenderPlan } from './steps/plan.js';
+import type { DecodedImage, RenderPlan } from './render-types.js';
 
 /** One rendered preset. */
 export interface RenderedVariant {

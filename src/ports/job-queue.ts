@@ -83,10 +83,5 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
-export interface RetryPolicy {
-  maxAttempts: number;
-  /** Delay before delivery number `attempt + 1` after delivery `attempt` threw. */
-  backoffMs(attempt: number): number;
-  /** How long a claim lasts without renewal; renewed every `leaseMs / 2`. */
-  leaseMs: number;
-}
+/** The retry rule is domain (`createRetryPolicy` builds it from configuration); every queue adapter obeys it. */
+export type { RetryPolicy } from '../domain/backoff.js';

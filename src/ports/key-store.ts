@@ -1,4 +1,4 @@
-import type { Scope } from '../security/api-keys.js';
+import type { Scope } from '../domain/api-keys.js';
 
 /** One API key as stored: never the key itself, only its SHA-256. */
 export interface ApiKeyRecord {

@@ -1,7 +1,7 @@
 import { parseCommandArgs, UsageError } from '../cli-args.js';
 import type { Config } from '../config/config.js';
+import { issueKey, isTenantName, parseScopes, type Scope } from '../domain/api-keys.js';
 import type { KeyStore } from '../ports/key-store.js';
-import { issueKey, isTenantName, parseScopes, type Scope } from './api-keys.js';
 
 export const KEYS_USAGE = `Keys (talk to the configured database directly):
   keys create --tenant NAME [--scopes upload,read] [--name LABEL]

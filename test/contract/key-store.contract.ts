@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { issueKey } from '../../src/domain/api-keys.js';
 import type { KeyStore } from '../../src/ports/key-store.js';
-import { issueKey } from '../../src/security/api-keys.js';
 
 export interface KeyStoreFixture {
   store: KeyStore;

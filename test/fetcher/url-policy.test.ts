@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ThumbsmithError } from '../../src/domain/errors.js';
-import { checkRedirect, checkUrl, hostAllowed, redactUrl } from '../../src/fetcher/url-policy.js';
+import { hostAllowed } from '../../src/domain/host-patterns.js';
+import { checkRedirect, checkUrl, redactUrl } from '../../src/fetcher/url-policy.js';
 
 const OPEN = { allowedHosts: undefined, allowLoopback: false };
 

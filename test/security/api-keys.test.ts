@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashKey, hasScope, issueKey, keyIdOf, parseScopes } from '../../src/security/api-keys.js';
+import { hashKey, hasScope, issueKey, keyIdOf, parseScopes } from '../../src/domain/api-keys.js';
 
 describe('API keys', () => {
   it('issues unguessable keys whose id is public and whose hash is stored', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPath } from '../../src/security/signed-url.js';
+import { signPath } from '../../src/domain/signed-url.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
 import { createKey, keysCli } from '../support/keys.js';

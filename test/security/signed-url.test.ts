@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSigningKeys, signPath, verifyPath } from '../../src/security/signed-url.js';
+import { parseSigningKeys, signPath, verifyPath } from '../../src/domain/signed-url.js';
 
 const { keys } = parseSigningKeys(`k1:${'a'.repeat(32)},k2:${'b'.repeat(40)}`);
 const [k1, k2] = keys as [NonNullable<(typeof keys)[0]>, NonNullable<(typeof keys)[0]>];

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import { parseScopes } from '../../domain/api-keys.js';
 import type { ApiKeyRecord, KeyStore, NewApiKey } from '../../ports/key-store.js';
-import { parseScopes } from '../../security/api-keys.js';
 import { toDatabaseError } from './database-errors.js';
 import { migrateToLatest } from './migrate-to-latest.js';
 import type { ApiKeysTable, MetadataDatabase } from './schema.js';

@@ -4,11 +4,11 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { ImageRecord } from '../../domain/image.js';
-import type { IdempotencyStore } from '../../ports/idempotency-store.js';
+import type { IdempotentSubmitter } from '../../service/idempotent-submit.js';
 import type { ImageService } from '../../service/image-service.js';
 import { type ImageWatcher, MAX_WAIT_SECONDS } from '../../service/image-watch.js';
 import type { SpooledFile } from '../../service/spool.js';
-import { idempotencyKeyOf, submitOnce } from '../idempotency.js';
+import { idempotencyKeyOf } from '../idempotency.js';
 import { immutableVersion, toImageView } from '../image-view.js';
 import { Binary, ImageIdParams, ImageView, NotModified, Problem, ThumbnailParams } from '../schemas.js';
 import { thumbnailDisposition } from '../security-headers.js';
@@ -19,7 +19,7 @@ export interface ImageRoutesOptions {
   /** Serves `?wait=` on `GET /images/{id}`; without it the parameter is accepted and ignored. */
   watcher?: ImageWatcher;
   /** `Idempotency-Key` on uploads; without it the header is validated and ignored. */
-  idempotency?: IdempotencyStore;
+  idempotency?: IdempotentSubmitter;
 }
 
 const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
@@ -77,7 +77,7 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
         // Checked once the body is read, so the client gets the answer rather than a reset mid-upload.
         const key = idempotencyKeyOf(request.headers['idempotency-key']);
         if (key === undefined || !idempotency) return submit();
-        return submitOnce(idempotency, { tenant, key, sha256: requestSha256 }, submit, (id) =>
+        return idempotency.submitOnce({ tenant, key, sha256: requestSha256 }, submit, (id) =>
           service.getImage(id, tenant),
         );
       };

@@ -1,15 +1,14 @@
 import { AsyncResource } from 'node:async_hooks';
-import { type ChildProcess, fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { Preset } from '../../domain/preset.js';
+import { settleWithin } from '../../lib/timeout.js';
 import type { Imager, ProbeOptions, RenderOptions } from '../imager.js';
 import type { ImageInput } from '../input.js';
 import type { ImagingLimits } from '../limits.js';
 import type { RenderedVariant, RenderObserver } from '../pipeline.js';
 import type { ProbeResult } from '../probe.js';
+import { diedError, forkChild, residentBytes } from './child-process.js';
 import { type ChildMessage, type ChildSettings, fromWireError, type PoolRequest } from './protocol.js';
 
 /** What the pool logs through (pino's logger fits). */
@@ -69,9 +68,6 @@ interface Running {
 
 /** Longest wait for killed children to be gone when the pool closes. */
 const CLOSE_EXIT_WAIT_MS = 2_000;
-
-/** Signals a child gets from outside (an operator, a supervisor, the kernel's OOM killer), never from its own bug. */
-const EXTERNAL_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP']);
 
 /**
  * Probes and renders in a pool of warm child processes, so a decoder running away with memory or CPU on hostile
@@ -167,17 +163,10 @@ export class ImagingPool implements Imager {
       child.process.kill('SIGKILL');
       return exited;
     });
-    // A ref'd timer holds the process open while it waits: the exit of a child killed while still starting was seen
-    // to arrive after the event loop had already emptied (the process then ended with code 0 in the middle of a
-    // failed start). Bounded: a child whose exit never shows is not worth a hung shutdown.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(exits),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CLOSE_EXIT_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    // settleWithin's timer is ref'd, so it holds the process open while it waits: the exit of a child killed while
+    // still starting was seen to arrive after the event loop had already emptied (the process then ended with code 0
+    // in the middle of a failed start). Bounded: a child whose exit never shows is not worth a hung shutdown.
+    await settleWithin(Promise.all(exits), CLOSE_EXIT_WAIT_MS);
   }
 
   #run(body: RequestBody, budgetName: string, options: RenderOptions & { timeoutMs: number }): Promise<Answer> {
@@ -243,12 +232,7 @@ export class ImagingPool implements Imager {
   }
 
   #spawn(): void {
-    const entry = childEntry();
-    const subprocess = fork(entry.path, [JSON.stringify(this.#options.settings)], {
-      execArgv: entry.execArgv,
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const subprocess = forkChild(this.#options.settings);
     const child: Child = { process: subprocess, pid: subprocess.pid, ready: false, killed: false };
     this.#children.add(child);
     this.#holdProcess();
@@ -398,40 +382,6 @@ export class ImagingPool implements Imager {
   #busyCount(): number {
     return [...this.#children].filter((child) => child.running).length;
   }
-}
-
-/**
- * The child's entry next to this file: `child.js` in the build, `child.ts` when running from the sources (tsx,
- * vitest), which needs tsx's loader in the child too.
- */
-function childEntry(): { path: string; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const path = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
-  if (!fromSource) return { path, execArgv: [] };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { path, execArgv: ['--import', tsx] };
-}
-
-/** Resident memory of a process from /proc (Linux); `undefined` where it cannot be read. */
-async function residentBytes(pid: number): Promise<number | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kilobytes = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kilobytes === undefined ? undefined : Number(kilobytes) * 1024;
-  } catch {
-    return undefined;
-  }
-}
-
-function diedError(budgetName: string, exitCode: number | null, signal: NodeJS.Signals | null): ThumbsmithError {
-  if (signal !== null && EXTERNAL_SIGNALS.has(signal)) {
-    return new ThumbsmithError(
-      'TS_RENDER_INTERRUPTED',
-      `${budgetName} was interrupted: its process was stopped from outside (${signal}).`,
-    );
-  }
-  const how = signal ?? `exit code ${exitCode}`;
-  return new ThumbsmithError('TS_RENDER_CRASHED', `${budgetName} crashed its process (${how}).`);
 }
 
 /** The caller's reason when it is a catalogue error (the worker stopping, a lost job lock), else a timeout. */

@@ -11,12 +11,6 @@ import { required } from '../pipeline.js';
 import type { InspectedSource } from '../probe.js';
 import { decodeFailure } from '../sharp-errors.js';
 
-/** The one decode every still preset is derived from: upright, sRGB, 8-bit, at the largest size any preset needs. */
-export interface DecodedImage extends RawImage {
-  /** False when the alpha channel is absent or every pixel is opaque (then `auto` picks JPEG). */
-  readonly hasAlpha: boolean;
-}
-
 /**
  * Decodes once with shrink-on-load (libvips' JPEG/WebP/SVG loaders decode at a reduced scale when the target is
  * smaller), applies EXIF orientation exactly once, converts to sRGB through the embedded ICC profile (or libvips'

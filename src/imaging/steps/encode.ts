@@ -6,9 +6,8 @@ import { sharpSource } from '../input.js';
 import { resolveOutputFormat } from '../output-format.js';
 import type { RenderContext, RenderedVariant, RenderStep } from '../pipeline.js';
 import { observed, required } from '../pipeline.js';
+import type { DecodedImage, Geometry, PresetPlan } from '../render-types.js';
 import { decodeFailure, encodeFailure } from '../sharp-errors.js';
-import type { DecodedImage } from './decode.js';
-import type { Geometry, PresetPlan } from './plan.js';
 
 /**
  * Every preset from the one decode (resize → flatten → encode, in parallel on libuv's pool); presets that keep an

@@ -1,36 +1,8 @@
-import type { Fit, Preset } from '../../domain/preset.js';
+import type { Preset } from '../../domain/preset.js';
 import { assertAnimationWithinLimits, assertPresetWithinLimits } from '../limits.js';
 import type { RenderStep } from '../pipeline.js';
 import { required } from '../pipeline.js';
-
-/** Where a preset's pixels land, computed once from the displayed source size so every strategy agrees on it. */
-export interface Geometry {
-  readonly fit: Fit;
-  /** Output size. */
-  readonly width: number;
-  readonly height: number;
-  /** Size of the picture inside the output: equal to the output for `inside` and `cover`, smaller for `contain`. */
-  readonly innerWidth: number;
-  readonly innerHeight: number;
-  /** Source scale this preset needs (at most 1 unless it enlarges). */
-  readonly scale: number;
-}
-
-export interface PresetPlan {
-  readonly preset: Preset;
-  readonly geometry: Geometry;
-  /** Keep every frame (animated GIF/WebP input, `animated` preset, WebP output). */
-  readonly animated: boolean;
-}
-
-export interface RenderPlan {
-  readonly presets: readonly PresetPlan[];
-  /** The one decode's size: the largest any still preset needs, never above the source. */
-  readonly decodeWidth: number;
-  readonly decodeHeight: number;
-  /** False when every preset keeps an animation, so no still decode is needed. */
-  readonly needsStill: boolean;
-}
+import type { Geometry, PresetPlan } from '../render-types.js';
 
 /** Checks every preset against the output limits and works out each geometry and the shared decode size. */
 export const planStep: RenderStep = {
