@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { Preset } from '../../domain/preset.js';
+import { settleWithin } from '../../lib/timeout.js';
 import type { Imager, ProbeOptions, RenderOptions } from '../imager.js';
 import type { ImageInput } from '../input.js';
 import type { ImagingLimits } from '../limits.js';
@@ -149,13 +150,7 @@ export class ImagingPool implements Imager {
     this.#closing = true;
     for (const task of this.#waiting.splice(0)) task.reject(shuttingDown());
     if (this.#busyCount() > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, drainMs);
-        this.#idleWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await settleWithin(new Promise<void>((resolve) => this.#idleWaiters.push(resolve)), drainMs);
     }
     const exits = [...this.#children].map((child) => {
       this.#finish(child, { error: shuttingDown() });
@@ -170,14 +165,7 @@ export class ImagingPool implements Imager {
     // A ref'd timer holds the process open while it waits: the exit of a child killed while still starting was seen
     // to arrive after the event loop had already emptied (the process then ended with code 0 in the middle of a
     // failed start). Bounded: a child whose exit never shows is not worth a hung shutdown.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(exits),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, CLOSE_EXIT_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settleWithin(Promise.all(exits), CLOSE_EXIT_WAIT_MS);
   }
 
   #run(body: RequestBody, budgetName: string, options: RenderOptions & { timeoutMs: number }): Promise<Answer> {
