@@ -233,13 +233,13 @@ function resultBase(file: InputFile, image: ImageJson) {
   return { file: file.display, bytes: file.size, id: image.id, image, outputs: [] as SavedThumbnail[] };
 }
 
-export const errorOf = (error: unknown): NonNullable<FileResult['error']> => {
+function errorOf(error: unknown): NonNullable<FileResult['error']> {
   if (error instanceof ClientError) {
     return { code: error.code ?? null, message: error.detail ?? error.message, plain: error.plain };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: null, message, plain: message };
-};
+}
 
 function failureOf(image: ImageJson): NonNullable<FileResult['error']> {
   const plain = new ClientError(422, image.error?.code, image.error?.message).plain;
