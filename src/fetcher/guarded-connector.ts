@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { buildConnector } from 'undici';
 import { ThumbsmithError } from '../domain/errors.js';
+import { withTimeout } from '../lib/timeout.js';
 import { isAllowedAddress } from './address-policy.js';
 
 /** Resolves a host name to every address it has (like `dns.lookup(host, { all: true })`). */
@@ -65,20 +66,15 @@ async function vetHost(hostname: string, options: GuardedConnectorOptions): Prom
 
 /** undici cannot abort a request while its connector runs, so a hanging resolver must time out here. */
 async function resolveWithin(hostname: string, options: GuardedConnectorOptions) {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new ThumbsmithError('TS_FETCH_TIMEOUT', `Resolving ${hostname} took too long`)),
-      options.connectTimeoutMs,
-    );
-  });
   try {
-    return await Promise.race([options.resolve(hostname), timeout]);
+    return await withTimeout(
+      options.resolve(hostname),
+      options.connectTimeoutMs,
+      () => new ThumbsmithError('TS_FETCH_TIMEOUT', `Resolving ${hostname} took too long`),
+    );
   } catch (error) {
     if (error instanceof ThumbsmithError) throw error;
     throw new ThumbsmithError('TS_FETCH_FAILED', `The host ${hostname} could not be resolved`, { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }
 

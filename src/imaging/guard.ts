@@ -1,4 +1,5 @@
 import { ThumbsmithError } from '../domain/errors.js';
+import { withDeadline } from '../lib/timeout.js';
 
 /**
  * The job's time budget and abort signal. Steps call `check()` between operations and wrap native work in `race()`,
@@ -42,27 +43,15 @@ export class RenderGuard {
   /** Settles with `work`, or rejects with `TS_RENDER_TIMEOUT` as soon as the deadline passes or the signal aborts. */
   async race<T>(step: string, work: Promise<T>): Promise<T> {
     this.check(step);
-    if (this.#deadline === undefined && !this.#signal) return work;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stop = new Promise<never>((_resolve, reject) => {
-      if (this.#deadline !== undefined) {
-        timer = setTimeout(
-          () => reject(this.#timeout(`Rendering ran out of time during ${step}`)),
-          this.#deadline - Date.now(),
-        );
-      }
-      onAbort = () => reject(this.#timeout(`Rendering was cancelled during ${step}`));
-      this.#signal?.addEventListener('abort', onAbort, { once: true });
+    const deadline = this.#deadline;
+    return withDeadline(work, {
+      ...(deadline !== undefined && {
+        timeout: { ms: deadline - Date.now(), error: () => this.#timeout(`Rendering ran out of time during ${step}`) },
+      }),
+      ...(this.#signal && {
+        abort: { signal: this.#signal, error: () => this.#timeout(`Rendering was cancelled during ${step}`) },
+      }),
     });
-    // The losing native promise may still reject later; keep that from surfacing as unhandled.
-    work.catch(() => {});
-    try {
-      return await Promise.race([work, stop]);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) this.#signal?.removeEventListener('abort', onAbort);
-    }
   }
 
   #timeout(detail: string): ThumbsmithError {

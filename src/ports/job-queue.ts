@@ -1,3 +1,5 @@
+import { ThumbsmithError } from '../domain/errors.js';
+
 /**
  * Typed jobs: a union of `{ name, data }`. Adding a job name without a handler is a compile error
  * (handlers live in a `Record<JobName, ...>` in service/).
@@ -46,6 +48,24 @@ export type JobHandler = (job: ClaimedJob, signal: AbortSignal) => Promise<void>
 
 export interface ConsumerOptions {
   concurrency: number;
+}
+
+/** The rule every queue's `consume()` applies to its options. */
+export function assertConsumerOptions(options: ConsumerOptions): void {
+  if (!Number.isSafeInteger(options.concurrency) || options.concurrency < 1) {
+    throw new ThumbsmithError(
+      'TS_VALIDATION',
+      `Expected positive integer for concurrency but received ${options.concurrency}`,
+    );
+  }
+}
+
+/** `JobConsumer.stop()`'s default: long enough for a render, short enough for an orchestrator's grace. */
+export const DEFAULT_STOP_TIMEOUT_MS = 25_000;
+
+/** The abort reason of the handlers still running when a consumer's graceful stop runs out of time. */
+export function consumerStopping(): ThumbsmithError {
+  return new ThumbsmithError('TS_SHUTTING_DOWN', 'The worker is stopping; the job will be delivered again');
 }
 
 export interface JobConsumer {

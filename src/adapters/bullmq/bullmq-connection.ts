@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { settleWithin } from '../../lib/timeout.js';
 
 /** Producer clients run enqueue/counts/ping; consumer clients back a BullMQ Worker. */
 export type RedisClientRole = 'producer' | 'consumer';
@@ -26,20 +27,7 @@ export function createRedisClient(connection: BullmqConnection, role: RedisClien
 
 /** Closes a client without hanging on a dead server: QUIT when connected (bounded), otherwise drop the socket. */
 export async function closeRedisClient(client: Redis, timeoutMs = 1_000): Promise<void> {
-  if (client.status === 'ready') {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        client.quit(),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-    } catch {
-      // Closing anyway.
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  // A failed or slow QUIT closes anyway.
+  if (client.status === 'ready') await settleWithin(client.quit(), timeoutMs);
   client.disconnect();
 }

@@ -2,7 +2,14 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describeError, ThumbsmithError } from '../../domain/errors.js';
 import { settleWithin, withTimeout } from '../../lib/timeout.js';
-import type { ClaimedJob, JobConsumer, JobHandler, RetryPolicy } from '../../ports/job-queue.js';
+import {
+  type ClaimedJob,
+  consumerStopping,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type JobConsumer,
+  type JobHandler,
+  type RetryPolicy,
+} from '../../ports/job-queue.js';
 import { closeRedisClient } from './bullmq-connection.js';
 import type { BullmqJobPayload } from './bullmq-job-payload.js';
 
@@ -18,8 +25,6 @@ export interface BullmqJobConsumerOptions {
   onStopped: () => void;
 }
 
-/** Default for `stop()` without a timeout (same as the embedded queue). */
-export const DEFAULT_STOP_TIMEOUT_MS = 25_000;
 /** After a stop times out and signals are aborted, how long handlers get to notice before the connection is cut. */
 const ABORT_GRACE_MS = 1_000;
 
@@ -95,7 +100,7 @@ export class BullmqJobConsumer implements JobConsumer {
     const closing = this.#worker.close();
     let closed = await settleWithin(closing, timeoutMs);
     if (!closed) {
-      const reason = new ThumbsmithError('TS_SHUTTING_DOWN', 'The worker is stopping; the job will be delivered again');
+      const reason = consumerStopping();
       for (const id of [...this.#controllers.keys()]) this.#abort(id, reason);
       closed = await settleWithin(closing, ABORT_GRACE_MS);
     }

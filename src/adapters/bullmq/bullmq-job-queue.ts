@@ -3,15 +3,16 @@ import type { Redis } from 'ioredis';
 import { errorReason } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
 import { withTimeout } from '../../lib/timeout.js';
-import type {
-  ConsumerOptions,
-  EnqueueOptions,
-  JobConsumer,
-  JobHandler,
-  JobItem,
-  JobQueue,
-  QueueCounts,
-  RetryPolicy,
+import {
+  assertConsumerOptions,
+  type ConsumerOptions,
+  type EnqueueOptions,
+  type JobConsumer,
+  type JobHandler,
+  type JobItem,
+  type JobQueue,
+  type QueueCounts,
+  type RetryPolicy,
 } from '../../ports/job-queue.js';
 import { type BullmqConnection, closeRedisClient, createRedisClient } from './bullmq-connection.js';
 import { BullmqJobConsumer } from './bullmq-job-consumer.js';
@@ -108,12 +109,7 @@ class BullmqJobQueue implements JobQueue {
   /** Starts a BullMQ Worker on its own connection, running up to `concurrency` handlers at once. */
   consume(handler: JobHandler, options: ConsumerOptions): JobConsumer {
     this.#assertOpen();
-    if (!Number.isSafeInteger(options.concurrency) || options.concurrency < 1) {
-      throw new ThumbsmithError(
-        'TS_VALIDATION',
-        `Expected positive integer for concurrency but received ${options.concurrency}`,
-      );
-    }
+    assertConsumerOptions(options);
     const client = createRedisClient(this.#options.connection, 'consumer');
     client.on('error', this.#onError);
     const consumer: BullmqJobConsumer = new BullmqJobConsumer(handler, {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { IMAGE_STATUSES } from '../../domain/image.js';
+import { settleWithin, withTimeout } from '../../lib/timeout.js';
 import type { ImageEvent, ImageEventListener, ImageEvents } from '../../ports/image-events.js';
 
 export interface RedisImageEventsOptions {
@@ -47,17 +48,11 @@ class RedisImageEvents implements ImageEvents {
     // would be refused ("Stream isn't writeable") and the event lost.
     await this.#connect();
     const timeoutMs = this.#options.publishTimeoutMs ?? 2000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.#publisher.publish(this.#options.channel, JSON.stringify(event)),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis publish took longer than ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(
+      this.#publisher.publish(this.#options.channel, JSON.stringify(event)),
+      timeoutMs,
+      () => new Error(`Redis publish took longer than ${timeoutMs} ms`),
+    );
   }
 
   async subscribe(listener: ImageEventListener): Promise<() => void> {
@@ -148,7 +143,7 @@ function parseEvent(message: string): ImageEvent | undefined {
 
 async function quit(client: Redis): Promise<void> {
   if (client.status === 'ready') {
-    await Promise.race([client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await settleWithin(client.quit(), 1000);
   }
   client.disconnect();
 }

@@ -1,6 +1,13 @@
-import { describeError, ThumbsmithError } from '../../domain/errors.js';
+import { describeError } from '../../domain/errors.js';
 import { settleWithin } from '../../lib/timeout.js';
-import type { ClaimedJob, JobConsumer, JobHandler, RetryPolicy } from '../../ports/job-queue.js';
+import {
+  type ClaimedJob,
+  consumerStopping,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type JobConsumer,
+  type JobHandler,
+  type RetryPolicy,
+} from '../../ports/job-queue.js';
 import { SqliteJobLeaseKeeper } from './sqlite-job-lease-keeper.js';
 import type { ClaimedJobRow, LeaseRef, SqliteJobTable } from './sqlite-job-table.js';
 
@@ -13,9 +20,6 @@ export interface SqliteJobConsumerOptions {
   /** Called once when the consumer stops (the queue unsubscribes it from wake-ups). */
   onStopped: () => void;
 }
-
-/** Default for `stop()` without a timeout: long enough for a render, short enough for an orchestrator's grace. */
-export const DEFAULT_STOP_TIMEOUT_MS = 25_000;
 
 interface RunningJob {
   lease: LeaseRef;
@@ -82,7 +86,7 @@ export class SqliteJobConsumer implements JobConsumer {
     this.#options.onStopped();
     const finished = await settleWithin(Promise.allSettled([...this.#running.values()].map((r) => r.done)), timeoutMs);
     if (!finished) {
-      const reason = new ThumbsmithError('TS_SHUTTING_DOWN', 'The worker is stopping; the job will be delivered again');
+      const reason = consumerStopping();
       for (const running of this.#running.values()) running.controller.abort(reason);
     }
     // Whatever still runs keeps its lease only until it expires; then another consumer gets the job.

@@ -1,15 +1,16 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { errorReason, isStorageFull, storageFullError } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
-import type {
-  ConsumerOptions,
-  EnqueueOptions,
-  JobConsumer,
-  JobHandler,
-  JobItem,
-  JobQueue,
-  QueueCounts,
-  RetryPolicy,
+import {
+  assertConsumerOptions,
+  type ConsumerOptions,
+  type EnqueueOptions,
+  type JobConsumer,
+  type JobHandler,
+  type JobItem,
+  type JobQueue,
+  type QueueCounts,
+  type RetryPolicy,
 } from '../../ports/job-queue.js';
 import { SqliteJobConsumer } from './sqlite-job-consumer.js';
 import { SqliteJobTable } from './sqlite-job-table.js';
@@ -94,12 +95,7 @@ class SqliteJobQueue implements JobQueue {
   /** Starts a claim loop running up to `concurrency` handlers at once. */
   consume(handler: JobHandler, options: ConsumerOptions): JobConsumer {
     this.#assertOpen();
-    if (!Number.isSafeInteger(options.concurrency) || options.concurrency < 1) {
-      throw new ThumbsmithError(
-        'TS_VALIDATION',
-        `Expected positive integer for concurrency but received ${options.concurrency}`,
-      );
-    }
+    assertConsumerOptions(options);
     const consumer: SqliteJobConsumer = new SqliteJobConsumer(this.#table, handler, {
       concurrency: options.concurrency,
       policy: this.#policy,

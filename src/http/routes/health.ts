@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import { type ErrorCode, ThumbsmithError } from '../../domain/errors.js';
+import { settleWithin, withTimeout } from '../../lib/timeout.js';
 import type { WorkerHeartbeat } from '../../ports/metadata-store.js';
 import { Readiness } from '../schemas.js';
 
@@ -70,14 +71,7 @@ class DependencyCheck {
 
   async read(): Promise<CheckResult> {
     const running = this.#running ?? this.#start();
-    let timer: NodeJS.Timeout | undefined;
-    const answered = await Promise.race([
-      running.result,
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), SLOW_CHECK_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
-    if (answered) return answered;
+    if (await settleWithin(running.result, SLOW_CHECK_MS)) return running.result;
     const latencyMs = Math.round(performance.now() - running.started);
     if (this.#last && !this.#last.ok) return { ...this.#last, latencyMs };
     return { ok: true, slow: true, latencyMs };
@@ -96,17 +90,12 @@ class DependencyCheck {
 
   /** Never rejects: a failure becomes a result carrying the dependency's code and a detail fit for anyone to read. */
   async #run(started: number): Promise<CheckResult> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await withTimeout(
         this.#check(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new ThumbsmithError(this.#unavailable, `No answer within ${DOWN_CHECK_MS} ms.`)),
-            DOWN_CHECK_MS,
-          );
-        }),
-      ]);
+        DOWN_CHECK_MS,
+        () => new ThumbsmithError(this.#unavailable, `No answer within ${DOWN_CHECK_MS} ms.`),
+      );
       const latencyMs = Math.round(performance.now() - started);
       return latencyMs > SLOW_CHECK_MS ? { ok: true, slow: true, latencyMs } : { ok: true, latencyMs };
     } catch (error) {
@@ -118,8 +107,6 @@ class DependencyCheck {
         error: problem.detail,
         code: problem.code,
       };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
@@ -186,14 +173,12 @@ async function listHeartbeats(options: HealthRoutesOptions) {
   if (!options.heartbeats) return undefined;
   const now = Date.now();
   try {
-    let timer: NodeJS.Timeout | undefined;
-    const records = await Promise.race([
+    // Bounded like the checks: a hanging database must not hold /readyz.
+    const records = await withTimeout(
       options.heartbeats(new Date(now - HEARTBEAT_LIST_WINDOW_MS)),
-      new Promise<never>((_, reject) => {
-        // Bounded like the checks: a hanging database must not hold /readyz.
-        timer = setTimeout(() => reject(new Error('timed out')), SLOW_CHECK_MS);
-      }),
-    ]).finally(() => clearTimeout(timer));
+      SLOW_CHECK_MS,
+      () => new Error('timed out'),
+    );
     return records.map((record) => {
       const ageMs = Math.max(0, now - record.lastSeenAt.getTime());
       return {

@@ -145,13 +145,7 @@ export class ImagingPool implements Imager {
     this.#closing = true;
     for (const task of this.#waiting.splice(0)) task.reject(shuttingDown());
     if (this.#busyCount() > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, drainMs);
-        this.#idleWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await settleWithin(new Promise<void>((resolve) => this.#idleWaiters.push(resolve)), drainMs);
     }
     const exits = [...this.#children].map((child) => {
       this.#finish(child, { error: shuttingDown() });

@@ -1,0 +1,150 @@
+import { resolve } from 'node:path';
+import {
+  optionalText,
+  type Parser,
+  type Reading,
+  readAll,
+  redact,
+  type Source,
+  scaled,
+  text,
+  type ValuesOf,
+  variable,
+} from '../variable.js';
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type QueueConfig = { kind: 'sqlite' } | { kind: 'redis'; url: string; prefix: string };
+export type StorageConfig =
+  | { kind: 'fs'; root: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      endpoint: string | undefined;
+      region: string;
+      forcePathStyle: boolean;
+    };
+
+/** Checked even for the embedded queue, so a typo shows up before the day Redis is switched on. */
+const queuePrefix: Parser<string, string> = (value, name, problems) => {
+  if (!/^[A-Za-z0-9_.:{}-]{1,100}$/.test(value)) {
+    problems.push(`${name}: expected 1-100 characters of [A-Za-z0-9_.:{}-] but received ${JSON.stringify(value)}`);
+  }
+  return value;
+};
+
+export const STORAGE = {
+  dataDir: variable(
+    'DATA_DIR',
+    './data',
+    (value) => resolve(value),
+    'Directory of the embedded SQLite file, the blob directory and upload temp files.',
+  ),
+  /** Below this many free bytes on the disks written to, uploads answer 503 TS_STORAGE_FULL and /readyz fails. */
+  minFreeDiskBytes: variable(
+    'MIN_FREE_DISK_MB',
+    '256',
+    scaled(0, 1024 * 1024, 1024 * 1024),
+    'Below this much free space on the disks written to (temp files, blob directory, SQLite), uploads answer `503 TS_STORAGE_FULL` and `/readyz` is not ready (0 = off).',
+  ),
+  databaseUrl: variable(
+    'DATABASE_URL',
+    undefined,
+    optionalText,
+    'Metadata database: unset = SQLite `DATA_DIR/thumbsmith.db`; `sqlite:PATH` or `postgres://…`.',
+  ),
+  queueUrl: variable(
+    'QUEUE_URL',
+    undefined,
+    optionalText,
+    'Job queue: unset = the SQLite database (embedded); `redis://…` = BullMQ.',
+  ),
+  queuePrefix: variable(
+    'QUEUE_PREFIX',
+    'thumbsmith',
+    queuePrefix,
+    'Redis key prefix of the BullMQ queue; give each deployment sharing one Redis its own (`[A-Za-z0-9_.:{}-]`).',
+  ),
+  storageUrl: variable(
+    'STORAGE_URL',
+    undefined,
+    optionalText,
+    'Blob storage: unset = directory `DATA_DIR/blobs`; `file:PATH` or `s3://bucket[/prefix]`.',
+  ),
+  s3Endpoint: variable(
+    'S3_ENDPOINT',
+    undefined,
+    optionalText,
+    'S3-compatible endpoint (MinIO, R2, Ceph); also read from `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL`.',
+  ),
+  s3ForcePathStyle: variable(
+    'S3_FORCE_PATH_STYLE',
+    'true',
+    (value) => value !== 'false',
+    'Path-style S3 addressing (needed by most self-hosted S3 servers).',
+  ),
+  awsRegion: variable(
+    'AWS_REGION',
+    'us-east-1',
+    text,
+    'S3 region; credentials come from the usual `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`.',
+  ),
+};
+
+export interface StorageSection {
+  dataDir: string;
+  minFreeDiskBytes: number;
+  database: DatabaseConfig;
+  queue: QueueConfig;
+  storage: StorageConfig;
+}
+
+/** Where data lives: the data directory and the three backends' URLs (each defaulting to a place inside it). */
+export function readStorage({ read, problems, env }: Reading): StorageSection {
+  const values = readAll(STORAGE, read);
+  const { dataDir } = values;
+  return {
+    dataDir,
+    minFreeDiskBytes: values.minFreeDiskBytes,
+    database: parseDatabase(values.databaseUrl, dataDir, problems),
+    queue: parseQueue(values.queueUrl, values.queuePrefix, problems),
+    storage: parseStorage(values, env, problems),
+  };
+}
+
+function parseDatabase(url: string | undefined, dataDir: string, problems: string[]): DatabaseConfig {
+  if (url === undefined) return { kind: 'sqlite', path: resolve(dataDir, 'thumbsmith.db') };
+  if (url.startsWith('sqlite:'))
+    return { kind: 'sqlite', path: resolve(url.slice('sqlite:'.length).replace(/^\/\//, '')) };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  problems.push(`DATABASE_URL: expected sqlite:PATH or postgres://… but received ${JSON.stringify(redact(url))}`);
+  return { kind: 'sqlite', path: resolve(dataDir, 'thumbsmith.db') };
+}
+
+function parseQueue(url: string | undefined, prefix: string, problems: string[]): QueueConfig {
+  if (url === undefined || url === 'sqlite') return { kind: 'sqlite' };
+  if (/^rediss?:\/\//.test(url)) return { kind: 'redis', url, prefix };
+  problems.push(
+    `QUEUE_URL: expected redis://… (or unset for the embedded queue) but received ${JSON.stringify(redact(url))}`,
+  );
+  return { kind: 'sqlite' };
+}
+
+function parseStorage(values: ValuesOf<typeof STORAGE>, env: Source, problems: string[]): StorageConfig {
+  const { storageUrl: url, dataDir } = values;
+  if (url === undefined) return { kind: 'fs', root: resolve(dataDir, 'blobs') };
+  if (url.startsWith('file:')) return { kind: 'fs', root: resolve(url.slice('file:'.length).replace(/^\/\//, '')) };
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  if (s3) {
+    return {
+      kind: 's3',
+      bucket: s3[1]!,
+      prefix: (s3[2] ?? '').replace(/\/+$/, ''),
+      endpoint: values.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
+      region: values.awsRegion,
+      forcePathStyle: values.s3ForcePathStyle,
+    };
+  }
+  problems.push(`STORAGE_URL: expected file:PATH or s3://bucket[/prefix] but received ${JSON.stringify(url)}`);
+  return { kind: 'fs', root: resolve(dataDir, 'blobs') };
+}
