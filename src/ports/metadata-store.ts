@@ -15,12 +15,3 @@ export interface MetadataStores {
   /** Round trip to the database; throws `TS_DATABASE_UNAVAILABLE` when it cannot be reached. */
   ping(): Promise<void>;
 }
-
-/**
- * TRANSITIONAL (issue 14 split): every port of the metadata database on one object, as the adapters still implement
- * it. Consumers move to the single-concern ports above; this goes when they have.
- */
-export interface MetadataStore extends ImageStore, ContentStore, WorkerRegistry, MaintenanceQueries {
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
