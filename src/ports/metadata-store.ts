@@ -3,9 +3,6 @@ import type { ImageStore } from './image-store.js';
 import type { MaintenanceQueries } from './maintenance-queries.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
-export type { ImageListQuery } from './image-store.js';
-export type { WorkerHeartbeat } from './worker-registry.js';
-
 /** The stores one metadata database (SQLite or Postgres) serves, one port per concern. */
 export interface MetadataStores {
   images: ImageStore;

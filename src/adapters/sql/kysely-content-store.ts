@@ -3,7 +3,8 @@ import type { ContentRef } from '../../domain/content-keys.js';
 import type { ImageRecord } from '../../domain/image.js';
 import type { ContentStore } from '../../ports/content-store.js';
 import { toEpochMs, toImageRecord } from './image-row.js';
-import { chunks, type MetadataConnection, rowLimit } from './metadata-connection.js';
+import type { MetadataConnection } from './metadata-connection.js';
+import { chunks, rowLimit } from './query-bounds.js';
 import type { MetadataDatabase } from './schema.js';
 
 /**

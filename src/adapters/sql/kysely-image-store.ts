@@ -4,7 +4,8 @@ import type { ImageError, ImageRecord, ImageStatus, NewImage, OriginalInfo, Vari
 import type { ImageListQuery, ImageStore } from '../../ports/image-store.js';
 import { isUniqueViolation } from './database-errors.js';
 import { serializeVariants, toEpochMs, toImageInsert, toImageRecord, toOriginalColumns } from './image-row.js';
-import { type MetadataConnection, rowLimit } from './metadata-connection.js';
+import type { MetadataConnection } from './metadata-connection.js';
+import { rowLimit } from './query-bounds.js';
 import type { MetadataDatabase } from './schema.js';
 
 /** Statuses a transition may start from. `done` and `failed` are final until an explicit re-queue. */

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { ImageRecord, ImageStatus } from '../../domain/image.js';
 import type { MaintenanceQueries } from '../../ports/maintenance-queries.js';
 import { toEpochMs, toImageRecord } from './image-row.js';
-import { chunks, type MetadataConnection, rowLimit } from './metadata-connection.js';
+import type { MetadataConnection } from './metadata-connection.js';
+import { chunks, rowLimit } from './query-bounds.js';
 import type { MetadataDatabase } from './schema.js';
 
 /** The deployment-wide reads of the sweeper, retention, the garbage collector and `reprocess`, across tenants. */
