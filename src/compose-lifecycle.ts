@@ -6,21 +6,21 @@ import type { Imager } from './imaging/index.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { ImageEvents } from './ports/image-events.js';
 import type { JobQueue } from './ports/job-queue.js';
-import type { MetadataStore } from './ports/metadata-store.js';
+import type { MetadataStores } from './ports/metadata-store.js';
 import { ContentBlobs } from './service/content-blobs.js';
 import { createOriginalFetcher } from './service/fetch-original.js';
 import { ImageLifecycle } from './service/image-lifecycle.js';
 import { enqueueRender } from './service/image-service.js';
 import { ImageWatcher } from './service/image-watch.js';
 import { Maintenance } from './service/retention.js';
-import { ImageNotifier, withStatusEvents } from './service/status-events.js';
+import { ImageNotifier, NotifyingImageStore } from './service/status-events.js';
 import { VariantRefresher } from './service/variant-refresh.js';
 import { createWebhookJobHandler, Webhooks } from './service/webhooks.js';
 import type { Logger } from './telemetry/logger.js';
 import type { JobHandlers } from './worker/worker.js';
 
 export interface LifecyclePorts {
-  metadata: MetadataStore;
+  metadata: MetadataStores;
   queue: JobQueue;
   blobs: BlobStore;
   /** The render pool: re-renders, and the probe of a fetched upload by URL, run in the worker's children. */
@@ -33,8 +33,8 @@ type Closers = Array<{ name: string; close: () => Promise<unknown> | unknown }>;
 
 /** What compose() wires into the service, the render job, the handler table and the runtime. */
 export interface LifecycleParts {
-  /** The metadata store with status events behind every change: use it everywhere from here on. */
-  metadata: MetadataStore;
+  /** The metadata stores with status events behind every image change: use them everywhere from here on. */
+  metadata: MetadataStores;
   events: ImageEvents;
   content: ContentBlobs;
   refresher: VariantRefresher;
@@ -107,11 +107,21 @@ export async function composeLifecycle(
 
   const view = (image: ImageRecord) => toImageView(image, config.presets, config.server.publicUrl ?? '');
   const webhooks = new Webhooks({ queue, globalUrl: config.webhooks.url, view, logger });
-  const metadata = withStatusEvents(ports.metadata, new ImageNotifier({ events, webhooks, logger }));
+  const images = new NotifyingImageStore(ports.metadata.images, new ImageNotifier({ events, webhooks, logger }));
+  const { contents, workers, maintenance: queries } = ports.metadata;
+  const metadata: MetadataStores = {
+    images,
+    contents,
+    workers,
+    maintenance: queries,
+    ping: () => ports.metadata.ping(),
+  };
 
-  const content = new ContentBlobs({ metadata, blobs, logger });
+  const content = new ContentBlobs({ contents, blobs, logger });
   const refresher = new VariantRefresher({
-    metadata,
+    images,
+    contents,
+    maintenance: queries,
     blobs,
     content,
     queue,
@@ -123,14 +133,16 @@ export async function composeLifecycle(
     logger,
   });
   const lifecycle = new ImageLifecycle({
-    metadata,
+    images,
+    maintenance: queries,
     content,
     enqueueRender: (imageId) => enqueueRender(queue, logger, imageId),
     logger,
   });
-  const watcher = new ImageWatcher({ metadata, events, logger });
+  const watcher = new ImageWatcher({ images, events, logger });
   const maintenance = new Maintenance({
-    metadata,
+    contents,
+    maintenance: queries,
     blobs,
     content,
     lifecycle,
@@ -158,7 +170,7 @@ export async function composeLifecycle(
       discardVariants: (image, variants) => content.discardOrphanedVariants(image, variants),
       fetchOriginal: createOriginalFetcher({
         fetcher: sourceFetcher,
-        metadata,
+        images,
         content,
         limits: config.limits,
         imager,

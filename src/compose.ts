@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
+import type { OpenMetadataStores } from './adapters/sql/kysely-metadata-stores.js';
 import type { MetadataDatabase } from './adapters/sql/schema.js';
 import { composeLifecycle } from './compose-lifecycle.js';
 import type { Config } from './config/config.js';
@@ -12,7 +13,7 @@ import type { BlobStore } from './ports/blob-store.js';
 import type { IdempotencyStore } from './ports/idempotency-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { KeyStore } from './ports/key-store.js';
-import type { MetadataStore } from './ports/metadata-store.js';
+import type { MetadataStores } from './ports/metadata-store.js';
 import { DiskSpace } from './service/disk-space.js';
 import type { ImageLifecycle } from './service/image-lifecycle.js';
 import { ImageService } from './service/image-service.js';
@@ -21,10 +22,9 @@ import { createRenderJobHandler } from './service/render-job.js';
 import type { MaintenanceReport } from './service/retention.js';
 import { sweepStaleQueued } from './service/sweeper.js';
 import { removeDeadTempFiles } from './service/temp-files.js';
-import { instrumentPort } from './telemetry/instrument-port.js';
+import { instrumentBlobStore, instrumentMetadataStores } from './telemetry/instrumented-ports.js';
 import type { Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
-import { ATTR } from './telemetry/names.js';
 import { traceQueue } from './telemetry/traced-queue.js';
 import type { JobHandlers } from './worker/worker.js';
 
@@ -32,7 +32,7 @@ import type { JobHandlers } from './worker/worker.js';
 export interface Runtime {
   config: Config;
   logger: Logger;
-  metadata: MetadataStore;
+  metadata: MetadataStores;
   queue: JobQueue;
   blobs: BlobStore;
   service: ImageService;
@@ -148,14 +148,14 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       return sqlite;
     };
 
-    let metadata: MetadataStore;
+    let opened: OpenMetadataStores;
     // Shares the metadata database and its migrations (api_keys is migration 0004).
     let securityDb: Kysely<MetadataDatabase>;
     const { KyselyKeyStore } = await import('./adapters/sql/kysely-key-store.js');
     const { KyselyIdempotencyStore } = await import('./adapters/sql/kysely-idempotency-store.js');
     if (config.database.kind === 'sqlite') {
       const { createSqliteMetadataStore } = await import('./adapters/sqlite/sqlite-metadata-store.js');
-      metadata = await createSqliteMetadataStore(await openSqlite());
+      opened = await createSqliteMetadataStore(await openSqlite());
       const { createSqliteKysely } = await import('./adapters/sql/sqlite-kysely.js');
       securityDb = createSqliteKysely(await openSqlite());
     } else {
@@ -169,22 +169,17 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       });
       closers.push({ name: 'postgres', close: () => pool.end() });
       const { createPostgresMetadataStore } = await import('./adapters/postgres/postgres-metadata-store.js');
-      metadata = await createPostgresMetadataStore(pool);
+      opened = await createPostgresMetadataStore(pool);
       const { createPostgresKysely } = await import('./adapters/sql/postgres-kysely.js');
       securityDb = createPostgresKysely(pool);
     }
     const keys = new KyselyKeyStore(securityDb, { ownsDb: true });
     const idempotency = new KyselyIdempotencyStore(securityDb);
     closers.push({ name: 'keys', close: () => keys.close() });
-    closers.push({ name: 'metadata', close: () => metadata.close() });
+    closers.push({ name: 'metadata', close: () => opened.close() });
     // Every port call gets a span (inside a trace) and a latency observation; the service sees the same ports.
-    metadata = instrumentPort(metadata, {
-      dependency: 'database',
-      name: 'metadata',
-      attributes: { [ATTR.dbSystem]: config.database.kind === 'sqlite' ? 'sqlite' : 'postgresql' },
-      describe: (_method, args) =>
-        typeof args[0] === 'string' && args[0].startsWith('img_') ? { [ATTR.imageId]: args[0] } : {},
-      skip: ['close'],
+    let metadata = instrumentMetadataStores(opened, {
+      system: config.database.kind === 'sqlite' ? 'sqlite' : 'postgresql',
       metrics,
     });
 
@@ -223,14 +218,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       blobs = createS3BlobStore({ client, bucket: config.storage.bucket, prefix: config.storage.prefix });
     }
     closers.push({ name: 'blobs', close: () => blobs.close() });
-    blobs = instrumentPort(blobs, {
-      dependency: 'storage',
-      name: 'blobs',
-      attributes: { 'thumbsmith.storage.system': config.storage.kind },
-      describe: (_method, args) => (typeof args[0] === 'string' ? { [ATTR.blobKey]: args[0] } : {}),
-      skip: ['list', 'localPath', 'close'],
-      metrics,
-    });
+    blobs = instrumentBlobStore(blobs, { system: config.storage.kind, metrics });
 
     let queueDashboard: QueueDashboardOptions | undefined;
     if (config.queueDashboard.enabled && config.queueDashboard.token && config.queue.kind === 'redis') {
@@ -265,7 +253,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
     const limits = { ...config.limits };
     const service = new ImageService({
       diskSpace,
-      metadata,
+      images: metadata.images,
       queue,
       blobs,
       presets: config.presets,
@@ -277,7 +265,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       ...lifecycle.serviceDeps,
     });
     const render = createRenderJobHandler({
-      metadata,
+      images: metadata.images,
       blobs,
       presets: config.presets,
       limits,
@@ -308,7 +296,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       sweep: async (options) => {
         const tempFiles = await removeTempLeftovers();
         const requeue = await sweepStaleQueued({
-          metadata,
+          maintenance: metadata.maintenance,
           enqueueRender: (id) => service.enqueueRender(id),
           staleMs: config.sweep.staleMs,
           processingStaleMs: config.sweep.processingStaleMs,

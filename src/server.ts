@@ -62,7 +62,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
       verifier: new ApiKeyVerifier(runtime.keys),
       signingKeys: config.security.signingKeys,
       signedUrlTtlSeconds: config.security.signedUrlTtlSeconds,
-      tenantOf: async (id) => (await runtime.metadata.getImage(id))?.tenant,
+      tenantOf: async (id) => (await runtime.metadata.images.getImage(id))?.tenant,
     },
     ...(runtime.queueDashboard ? { queueDashboard: runtime.queueDashboard } : {}),
     health: {
@@ -81,7 +81,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
         }),
       }),
       heartbeatStaleMs,
-      heartbeats: (since) => runtime.metadata.listHeartbeats(since),
+      heartbeats: (since) => runtime.metadata.workers.listHeartbeats(since),
     },
   });
   // The port first: a process that cannot serve (the port is taken, e.g. by a second `npm start`) must exit before its
@@ -99,7 +99,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
     // Shared heartbeat records let any process (an API in scale-out) list the workers in /readyz.
     heartbeat = startHeartbeat({
       consumer: started,
-      metadata: runtime.metadata,
+      workers: runtime.metadata.workers,
       concurrency: config.worker.concurrency,
       intervalMs: Math.min(5_000, Math.floor(heartbeatStaleMs / 4)),
       logger,

@@ -3,9 +3,6 @@ import type { ImageStore } from './image-store.js';
 import type { MaintenanceQueries } from './maintenance-queries.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
-export type { ImageListQuery } from './image-store.js';
-export type { WorkerHeartbeat } from './worker-registry.js';
-
 /** The stores one metadata database (SQLite or Postgres) serves, one port per concern. */
 export interface MetadataStores {
   images: ImageStore;
@@ -14,13 +11,4 @@ export interface MetadataStores {
   maintenance: MaintenanceQueries;
   /** Round trip to the database; throws `TS_DATABASE_UNAVAILABLE` when it cannot be reached. */
   ping(): Promise<void>;
-}
-
-/**
- * TRANSITIONAL (issue 14 split): every port of the metadata database on one object, as the adapters still implement
- * it. Consumers move to the single-concern ports above; this goes when they have.
- */
-export interface MetadataStore extends ImageStore, ContentStore, WorkerRegistry, MaintenanceQueries {
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

@@ -8,11 +8,11 @@ import {
 } from '../domain/content-keys.js';
 import type { ImageRecord, Variant } from '../domain/image.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ContentStore } from '../ports/content-store.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface ContentBlobsDeps {
-  metadata: MetadataStore;
+  contents: ContentStore;
   blobs: BlobStore;
   logger: Logger;
   clock?: () => Date;
@@ -47,7 +47,7 @@ export class ContentBlobs {
     const now = this.#now();
     const generation = newContentGeneration(now.getTime());
     const candidate: ContentRef = { tenant, sha256, generation, originalKey: contentOriginalKey(sha256, generation) };
-    const { content, created } = await this.#deps.metadata.acquireContent(candidate, now);
+    const { content, created } = await this.#deps.contents.acquireContent(candidate, now);
     try {
       // A concurrent first upload may still be writing it: then both write the same bytes (puts are atomic).
       if (created || (await this.#deps.blobs.stat(content.originalKey)) === undefined) {
@@ -65,7 +65,7 @@ export class ContentBlobs {
 
   /** Drops one reference; the last one deletes every blob of the content. */
   async release(content: ContentRef): Promise<void> {
-    if (await this.#deps.metadata.releaseContent(content, this.#now())) await this.deleteContent(content);
+    if (await this.#deps.contents.releaseContent(content, this.#now())) await this.deleteContent(content);
   }
 
   /**
@@ -102,12 +102,12 @@ export class ContentBlobs {
       await this.#deletePrefix(variantPrefix(image.id));
       return;
     }
-    const live = await this.#deps.metadata.existingContentGenerations([content.generation]);
+    const live = await this.#deps.contents.existingContentGenerations([content.generation]);
     if (!live.has(content.generation)) {
       await this.deleteContent(content);
       return;
     }
-    const siblings = await this.#deps.metadata.listByContent(content, SIBLING_LIMIT);
+    const siblings = await this.#deps.contents.listByContent(content, SIBLING_LIMIT);
     if (siblings.some((sibling) => sibling.status === 'queued' || sibling.status === 'processing')) return;
     await this.#deleteUnreferenced(
       siblings,
@@ -127,7 +127,7 @@ export class ContentBlobs {
       await this.#deleteKeys(keys);
       return;
     }
-    await this.#deleteUnreferenced(await this.#deps.metadata.listByContent(content, SIBLING_LIMIT), keys);
+    await this.#deleteUnreferenced(await this.#deps.contents.listByContent(content, SIBLING_LIMIT), keys);
   }
 
   async #deleteUnreferenced(images: readonly ImageRecord[], keys: readonly string[]): Promise<void> {

@@ -2,7 +2,7 @@ import { ThumbsmithError } from '../domain/errors.js';
 import type { ImageRecord } from '../domain/image.js';
 import { lastPathSegment } from '../domain/url-name.js';
 import type { SafeFetcher } from '../fetcher/index.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ImageStore } from '../ports/image-store.js';
 import { type AdmitOriginalDeps, admitOriginal } from './admit-original.js';
 import { sanitiseFilename } from './image-service.js';
 import { spoolToTempFile } from './spool.js';
@@ -12,7 +12,7 @@ export interface OriginalFetcherDeps extends AdmitOriginalDeps {
   limits: AdmitOriginalDeps['limits'] & { maxUploadBytes: number };
   /** The SSRF-guarded fetcher of uploads by URL (FETCH_* settings; its byte cap is MAX_UPLOAD_BYTES). */
   fetcher: Pick<SafeFetcher, 'get'>;
-  metadata: MetadataStore;
+  images: ImageStore;
   tempDir: string;
   clock?: () => Date;
 }
@@ -37,7 +37,7 @@ export function createOriginalFetcher(deps: OriginalFetcherDeps) {
         spooled,
         { tenant: image.tenant, filename: sanitiseFilename(lastPathSegment(fetched.finalUrl)) },
         async (original) => {
-          const result = await deps.metadata.attachOriginal(image.id, original, deps.clock?.() ?? new Date());
+          const result = await deps.images.attachOriginal(image.id, original, deps.clock?.() ?? new Date());
           return { result, holdsReference: result?.attached === true };
         },
       );

@@ -1,11 +1,13 @@
 import { ThumbsmithError } from '../domain/errors.js';
 import type { ImageRecord, ImageStatus } from '../domain/image.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ImageStore } from '../ports/image-store.js';
+import type { MaintenanceQueries } from '../ports/maintenance-queries.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ContentBlobs } from './content-blobs.js';
 
 export interface ImageLifecycleDeps {
-  metadata: MetadataStore;
+  images: ImageStore;
+  maintenance: MaintenanceQueries;
   content: ContentBlobs;
   /** Enqueues an image's render job (ImageService.enqueueRender: failures are logged, the sweeper retries). */
   enqueueRender(imageId: string): Promise<boolean>;
@@ -44,7 +46,7 @@ export class ImageLifecycle {
     const limit = Math.min(Math.max(1, Math.floor(input.limit)), LIST_LIMIT_MAX);
     const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
     // One row more than asked tells whether another page exists, without a count.
-    const rows = await this.#deps.metadata.listImages(tenant, {
+    const rows = await this.#deps.images.listImages(tenant, {
       limit: limit + 1,
       ...(after && { after }),
       ...(input.status && { status: input.status }),
@@ -63,7 +65,7 @@ export class ImageLifecycle {
    * image (also when it was already deleted).
    */
   async delete(tenant: string, id: string): Promise<ImageRecord> {
-    const image = await this.#deps.metadata.deleteImage(tenant, id);
+    const image = await this.#deps.images.deleteImage(tenant, id);
     if (!image) throw notFound(id);
     await this.#release(image);
     return image;
@@ -74,7 +76,7 @@ export class ImageLifecycle {
    * or `TS_NOT_RETRYABLE` (409) unless the image is `failed`.
    */
   async retry(tenant: string, id: string): Promise<ImageRecord> {
-    const result = await this.#deps.metadata.requeueFailed(tenant, id, this.#now());
+    const result = await this.#deps.images.requeueFailed(tenant, id, this.#now());
     if (!result) throw notFound(id);
     if (!result.requeued) {
       throw new ThumbsmithError(
@@ -98,9 +100,9 @@ export class ImageLifecycle {
     const cutoff = new Date(this.#now().getTime() - lifetimeMs);
     let deleted = 0;
     while (Date.now() - started < budgetMs) {
-      const rows = await this.#deps.metadata.listCreatedBefore(cutoff, batch);
+      const rows = await this.#deps.maintenance.listCreatedBefore(cutoff, batch);
       for (const row of rows) {
-        const image = await this.#deps.metadata.deleteImage(row.tenant, row.id);
+        const image = await this.#deps.images.deleteImage(row.tenant, row.id);
         if (!image) continue;
         await this.#release(image);
         deleted += 1;

@@ -6,8 +6,8 @@ import type { Preset } from '../domain/preset.js';
 import { checkUrl, redactUrl, type UrlRules } from '../fetcher/index.js';
 import type { Imager, ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { ImageStore } from '../ports/image-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { annotateImage } from '../telemetry/stages.js';
@@ -19,7 +19,7 @@ import type { VariantRefresher } from './variant-refresh.js';
 import { checkCallbackUrl } from './webhooks.js';
 
 export interface ImageServiceDeps {
-  metadata: MetadataStore;
+  images: ImageStore;
   queue: JobQueue;
   blobs: BlobStore;
   presets: readonly Preset[];
@@ -145,7 +145,7 @@ export class ImageService {
           height: original.height,
           bytes: original.bytes,
         });
-        const created = await this.#deps.metadata.createImage({
+        const created = await this.#deps.images.createImage({
           id,
           tenant: input.tenant,
           createdAt: this.#now(),
@@ -167,7 +167,7 @@ export class ImageService {
   async submitUrl(input: UrlUploadInput): Promise<ImageRecord> {
     const url = checkUrl(input.url, this.#deps.sourceUrlRules);
     const callbackUrl = this.#checkCallbackUrl(input.callbackUrl);
-    const record = await this.#deps.metadata.createImage({
+    const record = await this.#deps.images.createImage({
       id: newImageId(),
       tenant: input.tenant,
       createdAt: this.#now(),
@@ -205,7 +205,7 @@ export class ImageService {
     try {
       const variants = await this.#deps.refresher?.reusable(record);
       if (!variants) return undefined;
-      const done = await this.#deps.metadata.markDone(record.id, variants, this.#now());
+      const done = await this.#deps.images.markDone(record.id, variants, this.#now());
       return done?.status === 'done' ? done : undefined;
     } catch (error) {
       this.#deps.logger.warn({ err: error, imageId: record.id }, 'could not reuse variants; rendering instead');
@@ -220,7 +220,7 @@ export class ImageService {
 
   /** The image; `TS_NOT_FOUND` for an unknown id and for another tenant's image (when `tenant` is given). */
   async getImage(id: string, tenant?: string): Promise<ImageRecord> {
-    const image = await this.#deps.metadata.getImage(id);
+    const image = await this.#deps.images.getImage(id);
     if (!image || (tenant !== undefined && image.tenant !== tenant)) {
       throw new ThumbsmithError('TS_NOT_FOUND', `No image with id ${id}.`);
     }

@@ -1,11 +1,11 @@
 import { ThumbsmithError } from '../domain/errors.js';
 import type { ImageRecord } from '../domain/image.js';
 import type { ImageEvent, ImageEvents } from '../ports/image-events.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ImageStore } from '../ports/image-store.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface ImageWatcherDeps {
-  metadata: MetadataStore;
+  images: ImageStore;
   events: ImageEvents;
   logger: Logger;
   /**
@@ -31,7 +31,7 @@ export class ImageWatcher {
 
   /** The tenant's image; `TS_NOT_FOUND` for an unknown id or another tenant's image. */
   async get(tenant: string, id: string): Promise<ImageRecord> {
-    const image = await this.#deps.metadata.getImage(id);
+    const image = await this.#deps.images.getImage(id);
     if (!image || image.tenant !== tenant) throw new ThumbsmithError('TS_NOT_FOUND', `No image with id ${id}.`);
     return image;
   }

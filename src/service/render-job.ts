@@ -3,15 +3,15 @@ import { hasOriginal, type ImageError, type ImageRecord, type Variant } from '..
 import type { Preset } from '../domain/preset.js';
 import type { Imager, ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { ImageStore } from '../ports/image-store.js';
 import type { ClaimedJob } from '../ports/job-queue.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { annotateFailure, annotateImage } from '../telemetry/stages.js';
 import { renderVariants } from './render-variants.js';
 
 export interface RenderJobDeps {
-  metadata: MetadataStore;
+  images: ImageStore;
   blobs: BlobStore;
   presets: readonly Preset[];
   limits: ImagingLimits;
@@ -65,7 +65,7 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       'delivery failed before the image could be claimed; it will be retried',
     );
     const recorded: ImageError = { code: error.code, message: error.detail };
-    await deps.metadata.markRetrying(imageId, recorded, now()).catch((releaseError: unknown) => {
+    await deps.images.markRetrying(imageId, recorded, now()).catch((releaseError: unknown) => {
       log.warn({ err: releaseError }, 'could not put the image back to queued; the sweeper will');
     });
   }
@@ -75,7 +75,7 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
     const log = deps.logger.child({ imageId, jobId: job.id, attempt: job.attempt });
     let image: ImageRecord | undefined;
     try {
-      image = await deps.metadata.markProcessing(imageId, job.attempt, now());
+      image = await deps.images.markProcessing(imageId, job.attempt, now());
     } catch (thrown) {
       await releaseUnclaimed(imageId, log, thrown);
       throw toThumbsmithError(thrown);
@@ -91,7 +91,7 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       return;
     }
     if (job.attempt > job.maxAttempts) {
-      await deps.metadata.markFailed(imageId, exhausted(image.error), now());
+      await deps.images.markFailed(imageId, exhausted(image.error), now());
       deps.metrics?.job('failed', 'TS_ATTEMPTS_EXHAUSTED');
       log.warn('attempts exhausted after lease expiries');
       return;
@@ -111,7 +111,7 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       const variants =
         (await deps.reuseVariants?.(stored)) ?? (await renderVariants(deps, stored, deps.presets, signal));
       const doneAt = now();
-      const done = await deps.metadata.markDone(imageId, variants, doneAt);
+      const done = await deps.images.markDone(imageId, variants, doneAt);
       if (!done) {
         // Deleted while rendering: markDone updates only existing rows, so nothing comes back; drop what we wrote.
         await deps.discardVariants?.(stored, variants);
@@ -127,14 +127,14 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       annotateFailure(error);
       const recorded: ImageError = { code: error.code, message: error.detail };
       // Deleted while rendering (its original may have gone with it): nothing to record, nothing to retry.
-      if ((await deps.metadata.getImage(imageId).catch(() => image)) === undefined) {
+      if ((await deps.images.getImage(imageId).catch(() => image)) === undefined) {
         await deps.discardVariants?.(image, []);
         deps.metrics?.job('dropped');
         log.info({ code: error.code }, 'image deleted while rendering; job dropped');
         return;
       }
       if (!error.retryable) {
-        await deps.metadata.markFailed(imageId, recorded, now());
+        await deps.images.markFailed(imageId, recorded, now());
         deps.metrics?.job('failed', error.code);
         log.info({ code: error.code }, 'image failed permanently');
         return;
@@ -142,18 +142,18 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       if (job.attempt >= job.maxAttempts && OUTAGE_CODES.has(error.code)) {
         // An outage is not the image's fault: keep it `queued` (with the error) and let this job go; the sweeper
         // re-enqueues the row after SWEEP_STALE_MS, so it completes once the dependency is back.
-        await deps.metadata.markRetrying(imageId, recorded, now());
+        await deps.images.markRetrying(imageId, recorded, now());
         deps.metrics?.job('retried', error.code);
         log.warn({ err: thrown, code: error.code }, 'attempts used up during an outage; the sweeper will re-enqueue');
         return;
       }
       if (job.attempt >= job.maxAttempts) {
-        await deps.metadata.markFailed(imageId, exhausted(recorded), now());
+        await deps.images.markFailed(imageId, exhausted(recorded), now());
         deps.metrics?.job('failed', error.code);
         log.warn({ err: thrown, code: error.code }, 'image failed: attempts exhausted');
         return;
       }
-      await deps.metadata.markRetrying(imageId, recorded, now());
+      await deps.images.markRetrying(imageId, recorded, now());
       deps.metrics?.job('retried', error.code);
       log.warn({ err: thrown, code: error.code }, 'transient failure; the job will be retried');
       throw error;

@@ -1,12 +1,14 @@
 import { contentGenerationTime, parseContentKey, parseLegacyKey } from '../domain/content-keys.js';
 import type { BlobStore } from '../ports/blob-store.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ContentStore } from '../ports/content-store.js';
+import type { MaintenanceQueries } from '../ports/maintenance-queries.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ContentBlobs } from './content-blobs.js';
 import type { ImageLifecycle } from './image-lifecycle.js';
 
 export interface MaintenanceDeps {
-  metadata: MetadataStore;
+  contents: ContentStore;
+  maintenance: MaintenanceQueries;
   blobs: BlobStore;
   content: ContentBlobs;
   lifecycle: Pick<ImageLifecycle, 'expire'>;
@@ -103,7 +105,7 @@ export class Maintenance {
     const since = windowMs === undefined ? undefined : new Date(before - windowMs);
     let reapedContents = 0;
     for (;;) {
-      const reaped = await this.#deps.metadata.reapUnreferencedContents(new Date(before), CHECK_BATCH, since);
+      const reaped = await this.#deps.contents.reapUnreferencedContents(new Date(before), CHECK_BATCH, since);
       for (const ref of reaped) await this.#deps.content.deleteContent(ref);
       reapedContents += reaped.length;
       if (reaped.length < CHECK_BATCH) return reapedContents;
@@ -140,8 +142,8 @@ export class Maintenance {
       const id = parseLegacyKey(key);
       if (id !== undefined && imageIdTime(id) < cutoff) legacyIds.set(key, id);
     }
-    const liveGenerations = await this.#deps.metadata.existingContentGenerations([...new Set(generations.values())]);
-    const liveIds = await this.#deps.metadata.existingImageIds([...new Set(legacyIds.values())]);
+    const liveGenerations = await this.#deps.contents.existingContentGenerations([...new Set(generations.values())]);
+    const liveIds = await this.#deps.maintenance.existingImageIds([...new Set(legacyIds.values())]);
     return [
       ...[...generations].filter(([, generation]) => !liveGenerations.has(generation)).map(([key]) => key),
       ...[...legacyIds].filter(([, id]) => !liveIds.has(id)).map(([key]) => key),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ImageRecord } from '../domain/image.js';
+import type { ImageError, ImageRecord, NewImage, OriginalInfo, Variant } from '../domain/image.js';
 import type { ImageEventKind, ImageEvents } from '../ports/image-events.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { ImageListQuery, ImageStore } from '../ports/image-store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Webhooks } from './webhooks.js';
 
@@ -17,77 +17,106 @@ export interface StatusObserver {
   redelivered(image: ImageRecord): Promise<void>;
 }
 
-type Transition = 'markProcessing' | 'markRetrying' | 'markDone' | 'markFailed';
-const TRANSITIONS: ReadonlySet<string> = new Set<Transition>([
-  'markProcessing',
-  'markRetrying',
-  'markDone',
-  'markFailed',
-]);
-
 /**
- * The MetadataStore with a status observer behind every committed change, so every writer (upload, render and
- * rerender jobs, retry, delete, retention) reports changes without knowing about events or webhooks.
+ * The image store with a status observer behind every committed change, so every writer (upload, render and rerender
+ * jobs, retry, delete, retention) reports changes without knowing about events or webhooks. Every method of the port
+ * is written out here, so a method added to `ImageStore` does not compile until it says whether it notifies.
  *
  * A status method made the change when the row it returns carries the `at` it was given as `updatedAt` (the row as
- * it is, returned when nothing changed, has an older one). Every other method passes through untouched, including
- * methods added to the port later.
+ * it is, returned when nothing changed, has an older one).
  */
-export function withStatusEvents(metadata: MetadataStore, observer: StatusObserver): MetadataStore {
-  const overrides: Partial<MetadataStore> = {
-    async createImage(image) {
-      const created = await metadata.createImage(image);
-      await observer.changed(created);
-      return created;
-    },
-    async requeueFailed(tenant, id, at) {
-      const result = await metadata.requeueFailed(tenant, id, at);
-      if (result?.requeued) await observer.changed(result.image);
-      return result;
-    },
-    async attachOriginal(id, original, at) {
-      const result = await metadata.attachOriginal(id, original, at);
-      if (result?.attached) await observer.updated(result.image);
-      return result;
-    },
-    async replaceVariants(tenant, id, expected, next, at) {
-      const image = await metadata.replaceVariants(tenant, id, expected, next, at);
-      if (image) await observer.updated(image);
-      return image;
-    },
-    async deleteImage(tenant, id) {
-      const image = await metadata.deleteImage(tenant, id);
-      if (image) await observer.deleted(image);
-      return image;
-    },
-  };
-  return new Proxy(metadata, {
-    get(target, property, receiver) {
-      if (typeof property === 'string' && Object.hasOwn(overrides, property)) {
-        return overrides[property as keyof MetadataStore];
-      }
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      if (typeof property === 'string' && TRANSITIONS.has(property)) {
-        return async (id: string, second: unknown, at: Date) => {
-          const image = (await (value as (...args: unknown[]) => Promise<ImageRecord | undefined>).call(
-            target,
-            id,
-            second,
-            at,
-          )) as ImageRecord | undefined;
-          if (!image) return image;
-          if (image.updatedAt.getTime() === at.getTime()) await observer.changed(image);
-          else if (property === 'markProcessing' && (image.status === 'done' || image.status === 'failed')) {
-            await observer.redelivered(image);
-          }
-          return image;
-        };
-      }
-      // Methods keep `this` = the real store (its #private fields).
-      return (value as (...args: unknown[]) => unknown).bind(target);
-    },
-  });
+export class NotifyingImageStore implements ImageStore {
+  readonly #images: ImageStore;
+  readonly #observer: StatusObserver;
+
+  constructor(images: ImageStore, observer: StatusObserver) {
+    this.#images = images;
+    this.#observer = observer;
+  }
+
+  async createImage(image: NewImage): Promise<ImageRecord> {
+    const created = await this.#images.createImage(image);
+    await this.#observer.changed(created);
+    return created;
+  }
+
+  getImage(id: string): Promise<ImageRecord | undefined> {
+    return this.#images.getImage(id);
+  }
+
+  async markProcessing(id: string, attempt: number, at: Date): Promise<ImageRecord | undefined> {
+    const image = await this.#images.markProcessing(id, attempt, at);
+    if (!image) return image;
+    if (madeChange(image, at)) await this.#observer.changed(image);
+    // A finished row: this job was delivered again, e.g. after a crash between finishing and enqueueing webhooks.
+    else if (image.status === 'done' || image.status === 'failed') await this.#observer.redelivered(image);
+    return image;
+  }
+
+  async markRetrying(id: string, error: ImageError, at: Date): Promise<ImageRecord | undefined> {
+    return this.#announce(await this.#images.markRetrying(id, error, at), at);
+  }
+
+  async markDone(id: string, variants: readonly Variant[], at: Date): Promise<ImageRecord | undefined> {
+    return this.#announce(await this.#images.markDone(id, variants, at), at);
+  }
+
+  async markFailed(id: string, error: ImageError, at: Date): Promise<ImageRecord | undefined> {
+    return this.#announce(await this.#images.markFailed(id, error, at), at);
+  }
+
+  async attachOriginal(
+    id: string,
+    original: OriginalInfo,
+    at: Date,
+  ): Promise<{ image: ImageRecord; attached: boolean } | undefined> {
+    const result = await this.#images.attachOriginal(id, original, at);
+    if (result?.attached) await this.#observer.updated(result.image);
+    return result;
+  }
+
+  listImages(tenant: string, query: ImageListQuery): Promise<ImageRecord[]> {
+    return this.#images.listImages(tenant, query);
+  }
+
+  async deleteImage(tenant: string, id: string): Promise<ImageRecord | undefined> {
+    const image = await this.#images.deleteImage(tenant, id);
+    if (image) await this.#observer.deleted(image);
+    return image;
+  }
+
+  async requeueFailed(
+    tenant: string,
+    id: string,
+    at: Date,
+  ): Promise<{ image: ImageRecord; requeued: boolean } | undefined> {
+    const result = await this.#images.requeueFailed(tenant, id, at);
+    if (result?.requeued) await this.#observer.changed(result.image);
+    return result;
+  }
+
+  async replaceVariants(
+    tenant: string,
+    id: string,
+    expected: readonly Variant[],
+    next: readonly Variant[],
+    at: Date,
+  ): Promise<ImageRecord | undefined> {
+    const image = await this.#images.replaceVariants(tenant, id, expected, next, at);
+    if (image) await this.#observer.updated(image);
+    return image;
+  }
+
+  /** A status method's result: announced when this call made the change. */
+  async #announce(image: ImageRecord | undefined, at: Date): Promise<ImageRecord | undefined> {
+    if (image && madeChange(image, at)) await this.#observer.changed(image);
+    return image;
+  }
+}
+
+/** The port's rule: a status method that made its change returns the row with `updatedAt` equal to its `at`. */
+function madeChange(image: ImageRecord, at: Date): boolean {
+  return image.updatedAt.getTime() === at.getTime();
 }
 
 export interface ImageNotifierDeps {

@@ -1,8 +1,8 @@
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { MaintenanceQueries } from '../ports/maintenance-queries.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface SweeperDeps {
-  metadata: MetadataStore;
+  maintenance: MaintenanceQueries;
   enqueueRender(imageId: string): Promise<boolean>;
   /** A `queued` row this old is re-enqueued. */
   staleMs: number;
@@ -36,8 +36,8 @@ const BATCH = 500;
  */
 export async function sweepStaleQueued(deps: SweeperDeps): Promise<{ requeued: number }> {
   const now = (deps.clock?.() ?? new Date()).getTime();
-  const queued = await deps.metadata.listStaleQueued(new Date(now - deps.staleMs), BATCH);
-  const processing = await deps.metadata.listStaleProcessing(
+  const queued = await deps.maintenance.listStaleQueued(new Date(now - deps.staleMs), BATCH);
+  const processing = await deps.maintenance.listStaleProcessing(
     new Date(now - (deps.processingStaleMs ?? deps.staleMs)),
     BATCH,
   );

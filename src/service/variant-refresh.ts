@@ -3,14 +3,18 @@ import { hasOriginal, type ImageRecord, type Variant } from '../domain/image.js'
 import type { Preset } from '../domain/preset.js';
 import type { Imager, ImagingLimits } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { ContentStore } from '../ports/content-store.js';
+import type { ImageStore } from '../ports/image-store.js';
 import type { ClaimedJob, JobQueue } from '../ports/job-queue.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { MaintenanceQueries } from '../ports/maintenance-queries.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type ContentBlobs, contentOf } from './content-blobs.js';
 import { renderVariants } from './render-variants.js';
 
 export interface VariantRefresherDeps {
-  metadata: MetadataStore;
+  images: ImageStore;
+  maintenance: MaintenanceQueries;
+  contents: ContentStore;
   blobs: BlobStore;
   content: ContentBlobs;
   queue: Pick<JobQueue, 'enqueue'>;
@@ -106,7 +110,7 @@ export class VariantRefresher {
     return async (job: ClaimedJob<'rerender'>, signal: AbortSignal): Promise<void> => {
       const { imageId, presets } = job.data;
       const log = this.#deps.logger.child({ imageId, jobId: job.id, attempt: job.attempt });
-      const image = await this.#deps.metadata.getImage(imageId);
+      const image = await this.#deps.images.getImage(imageId);
       if (image?.status !== 'done') {
         log.info({ status: image?.status ?? 'deleted' }, 'rerender skipped: the image is not done');
         return;
@@ -141,7 +145,7 @@ export class VariantRefresher {
     let enqueued = 0;
     let after: string | undefined;
     for (;;) {
-      const page = await this.#deps.metadata.listDone(after, REPROCESS_PAGE);
+      const page = await this.#deps.maintenance.listDone(after, REPROCESS_PAGE);
       for (const image of page) {
         scanned += 1;
         if (this.stalePresets(image, names).length === 0) continue;
@@ -168,7 +172,7 @@ export class VariantRefresher {
     let current = image;
     for (let attempt = 0; attempt < SWAP_ATTEMPTS; attempt += 1) {
       const next = mergeVariants(current.variants, fresh);
-      const updated = await this.#deps.metadata.replaceVariants(
+      const updated = await this.#deps.images.replaceVariants(
         current.tenant,
         current.id,
         current.variants,
@@ -180,7 +184,7 @@ export class VariantRefresher {
         await this.#deps.content.discardReplacedVariants(updated, replaced);
         return updated;
       }
-      const reread = await this.#deps.metadata.getImage(current.id);
+      const reread = await this.#deps.images.getImage(current.id);
       if (!reread) {
         await this.#deps.content.discardOrphanedVariants(image, fresh);
         return undefined;
@@ -206,7 +210,7 @@ export class VariantRefresher {
   async #sharedVariants(image: ImageRecord): Promise<Map<string, Variant>> {
     const found = new Map<string, Variant>();
     const content = contentOf(image);
-    const images = content ? await this.#deps.metadata.listByContent(content, SIBLING_LIMIT) : [image];
+    const images = content ? await this.#deps.contents.listByContent(content, SIBLING_LIMIT) : [image];
     for (const other of images) {
       if (other.status !== 'done') continue;
       for (const variant of other.variants) {

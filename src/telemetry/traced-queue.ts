@@ -1,5 +1,5 @@
 import type { ClaimedJob, ConsumerOptions, EnqueueOptions, JobHandler, JobItem, JobQueue } from '../ports/job-queue.js';
-import { instrumentPort } from './instrument-port.js';
+import { instrumentPort, noAttributes } from './instrument-port.js';
 import { withLogFields } from './log-context.js';
 import type { Metrics } from './metrics.js';
 import { ATTR } from './names.js';
@@ -15,11 +15,12 @@ import { injectTraceContext, type SpanAttributes, span, startSpan } from './trac
 export function traceQueue(queue: JobQueue, options: { system: string; metrics?: Metrics }): JobQueue {
   const { metrics } = options;
   const system = { [ATTR.messagingSystem]: options.system };
-  const inner = instrumentPort(queue, {
+  // enqueue and consume carry the trace themselves (below); the other calls get the generic span and latency.
+  const inner = instrumentPort<Pick<JobQueue, 'counts' | 'ping'>>(queue, {
     dependency: 'queue',
     name: 'queue',
     attributes: system,
-    skip: ['consume', 'close'],
+    methods: { counts: noAttributes, ping: noAttributes },
     metrics,
   });
   return {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { JobConsumer } from '../ports/job-queue.js';
-import type { MetadataStore } from '../ports/metadata-store.js';
+import type { WorkerRegistry } from '../ports/worker-registry.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface HeartbeatOptions {
   consumer: JobConsumer;
-  metadata: Pick<MetadataStore, 'recordHeartbeat' | 'removeHeartbeat'>;
+  workers: Pick<WorkerRegistry, 'recordHeartbeat' | 'removeHeartbeat'>;
   concurrency: number;
   /** How often the record is written. */
   intervalMs: number;
@@ -37,7 +37,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatPublisher {
   const beat = () => {
     const seen = options.consumer.lastHeartbeat();
     if (!seen || seen.getTime() === lastWritten) return;
-    writing = options.metadata
+    writing = options.workers
       .recordHeartbeat({
         workerId,
         hostname: hostname(),
@@ -65,7 +65,7 @@ export function startHeartbeat(options: HeartbeatOptions): HeartbeatPublisher {
       stopped ??= (async () => {
         clearInterval(timer);
         await writing;
-        await options.metadata.removeHeartbeat(workerId).catch((error: unknown) => {
+        await options.workers.removeHeartbeat(workerId).catch((error: unknown) => {
           options.logger.warn({ err: error, workerId }, 'could not remove the worker heartbeat');
         });
       })();

@@ -6,13 +6,13 @@ import {
   createPostgresMetadataStore,
   migratePostgresDatabase,
 } from '../../src/adapters/postgres/postgres-metadata-store.js';
-import { KyselyMetadataStore } from '../../src/adapters/sql/kysely-metadata-store.js';
+import { kyselyMetadataStores } from '../../src/adapters/sql/kysely-metadata-stores.js';
 import { MIGRATION_TABLE, migrateToLatest } from '../../src/adapters/sql/migrate-to-latest.js';
 import { METADATA_MIGRATIONS } from '../../src/adapters/sql/migrations/index.js';
 import { createPostgresKysely } from '../../src/adapters/sql/postgres-kysely.js';
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { newImageId } from '../../src/domain/ids.js';
-import { describeMetadataStoreContract } from '../contract/metadata-store.contract.js';
+import { describeMetadataStoresContract } from '../contract/metadata-stores.contract.js';
 import { adapterEnabled, TEST_POSTGRES_URL } from '../support/servers.js';
 
 const enabled = adapterEnabled('postgres');
@@ -64,12 +64,12 @@ async function closedPort(): Promise<number> {
 }
 
 describe.runIf(enabled)('PostgreSQL metadata store', () => {
-  describeMetadataStoreContract('postgres', async () => {
+  describeMetadataStoresContract('postgres', async () => {
     const scratch = await createScratchDatabase();
     const pool = newPool(scratch.url);
     const store = await createPostgresMetadataStore(pool);
     return {
-      store,
+      stores: store,
       async cleanup() {
         await store.close();
         await pool.end();
@@ -136,13 +136,15 @@ describe.runIf(enabled)('PostgreSQL metadata store', () => {
       url.port = String(await closedPort());
       const pool = newPool(url.toString(), { connectionTimeoutMillis: 2_000 });
       try {
-        const store = new KyselyMetadataStore(createPostgresKysely(pool));
+        const store = kyselyMetadataStores(createPostgresKysely(pool));
         const error = await store.ping().catch((reason: unknown) => reason);
         expect(error).toBeInstanceOf(ThumbsmithError);
         expect((error as ThumbsmithError).code).toBe('TS_DATABASE_UNAVAILABLE');
         expect((error as ThumbsmithError).cause).toMatchObject({ code: 'ECONNREFUSED' });
-        await expect(store.getImage(newImageId())).rejects.toMatchObject({ code: 'TS_DATABASE_UNAVAILABLE' });
-        await expect(store.listStaleQueued(new Date(), 10)).rejects.toMatchObject({ code: 'TS_DATABASE_UNAVAILABLE' });
+        await expect(store.images.getImage(newImageId())).rejects.toMatchObject({ code: 'TS_DATABASE_UNAVAILABLE' });
+        await expect(store.maintenance.listStaleQueued(new Date(), 10)).rejects.toMatchObject({
+          code: 'TS_DATABASE_UNAVAILABLE',
+        });
         await store.close();
         await expect(createPostgresMetadataStore(pool)).rejects.toMatchObject({ code: 'TS_DATABASE_UNAVAILABLE' });
         await expect(migratePostgresDatabase(url.toString())).rejects.toMatchObject({
@@ -158,7 +160,7 @@ describe.runIf(enabled)('PostgreSQL metadata store', () => {
       const store = await createPostgresMetadataStore(pool);
       await pool.end();
       await expect(store.ping()).rejects.toMatchObject({ code: 'TS_DATABASE_UNAVAILABLE' });
-      await expect(store.getImage(newImageId())).rejects.toMatchObject({ code: 'TS_DATABASE_UNAVAILABLE' });
+      await expect(store.images.getImage(newImageId())).rejects.toMatchObject({ code: 'TS_DATABASE_UNAVAILABLE' });
       await store.close();
     });
 
@@ -178,7 +180,7 @@ describe.runIf(enabled)('PostgreSQL metadata store', () => {
       try {
         // Migrate through a good pool, then build the store over the silent one (no migration needed there).
         await (await createPostgresMetadataStore(good)).close();
-        const store = new KyselyMetadataStore(createPostgresKysely(silentPool), { pingTimeoutMs: 300 });
+        const store = kyselyMetadataStores(createPostgresKysely(silentPool), { pingTimeoutMs: 300 });
         await expect(store.ping()).rejects.toMatchObject({
           code: 'TS_DATABASE_UNAVAILABLE',
           message: expect.stringContaining('no answer within 300 ms'),

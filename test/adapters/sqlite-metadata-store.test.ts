@@ -12,18 +12,18 @@ import { createSqliteKysely } from '../../src/adapters/sql/sqlite-kysely.js';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database.js';
 import { createSqliteMetadataStore, migrateSqliteFile } from '../../src/adapters/sqlite/sqlite-metadata-store.js';
 import { newImageId } from '../../src/domain/ids.js';
-import { describeMetadataStoreContract } from '../contract/metadata-store.contract.js';
+import { describeMetadataStoresContract } from '../contract/metadata-stores.contract.js';
 import { adapterEnabled } from '../support/servers.js';
 
 const enabled = adapterEnabled('sqlite');
 
 describe.runIf(enabled)('SQLite metadata store', () => {
-  describeMetadataStoreContract('sqlite', async () => {
+  describeMetadataStoresContract('sqlite', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ts-sqlite-meta-'));
     const database = openSqliteDatabase(join(dir, 'thumbsmith.db'));
     const store = await createSqliteMetadataStore(database);
     return {
-      store,
+      stores: store,
       async cleanup() {
         await store.close();
         database.close();
@@ -82,7 +82,7 @@ describe.runIf(enabled)('SQLite metadata store', () => {
 
         const store = await createSqliteMetadataStore(database);
         try {
-          expect(await store.getImage(id)).toMatchObject({
+          expect(await store.images.getImage(id)).toMatchObject({
             status: 'done',
             original: { key: 'content/s/g/original', bytes: 5_000_000_123, filename: 'a.png' },
             callbackUrl: 'https://hooks.example/x',
@@ -130,7 +130,7 @@ describe.runIf(enabled)('SQLite metadata store', () => {
       const id = newImageId();
       let database = openSqliteDatabase(path);
       let store = await createSqliteMetadataStore(database);
-      await store.createImage({
+      await store.images.createImage({
         id,
         tenant: 't',
         createdAt: new Date('2026-01-01T00:00:00.123Z'),
@@ -145,8 +145,8 @@ describe.runIf(enabled)('SQLite metadata store', () => {
           filename: 'a.png',
         },
       });
-      await store.markProcessing(id, 1, new Date('2026-01-01T00:00:01.456Z'));
-      const done = await store.markDone(
+      await store.images.markProcessing(id, 1, new Date('2026-01-01T00:00:01.456Z'));
+      const done = await store.images.markDone(
         id,
         [
           {
@@ -172,7 +172,7 @@ describe.runIf(enabled)('SQLite metadata store', () => {
       expect(await migrateSqliteFile(path)).toStrictEqual([]);
       store = await createSqliteMetadataStore(database);
       try {
-        expect(await store.getImage(id)).toStrictEqual(done);
+        expect(await store.images.getImage(id)).toStrictEqual(done);
         const migrations = database.prepare(`select name from ${MIGRATION_TABLE}`).all();
         expect(migrations).toEqual(Object.keys(METADATA_MIGRATIONS).map((name) => ({ name })));
       } finally {

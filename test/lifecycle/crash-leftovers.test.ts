@@ -102,10 +102,12 @@ async function leakReferences(dataDir: string, seed: number): Promise<string[]> 
     const file = join(dataDir, `leak-${seed}.jpg`);
     await writeFile(file, bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const stored = await new ContentBlobs({ metadata, blobs, logger }).acquire('default', sha256, { path: file });
+    const stored = await new ContentBlobs({ contents: metadata.contents, blobs, logger }).acquire('default', sha256, {
+      path: file,
+    });
     const neverWritten = contentOriginalKey('e'.repeat(63) + (seed % 10), newContentGeneration());
     const parsed = parseContentKey(neverWritten) as { sha256: string; generation: string };
-    await metadata.acquireContent({ tenant: 'default', ...parsed, originalKey: neverWritten }, new Date());
+    await metadata.contents.acquireContent({ tenant: 'default', ...parsed, originalKey: neverWritten }, new Date());
     return [stored.originalKey, neverWritten];
   } finally {
     await metadata.close();

@@ -1,18 +1,18 @@
 import pg from 'pg';
-import type { MetadataStore } from '../../ports/metadata-store.js';
-import { type KyselyMetadataStoreOptions, openKyselyMetadataStore } from '../sql/kysely-metadata-store.js';
+import { type OpenMetadataStores, openKyselyMetadataStores } from '../sql/kysely-metadata-stores.js';
+import type { MetadataConnectionOptions } from '../sql/metadata-connection.js';
 import { migrateToLatest } from '../sql/migrate-to-latest.js';
 import { createPostgresKysely } from '../sql/postgres-kysely.js';
 
 /**
- * The MetadataStore on a node-postgres pool, after bringing the schema up to date (safe when several processes start
- * at once). The pool stays the caller's: `close()` on the store does not end it.
+ * The metadata stores on a node-postgres pool, after bringing the schema up to date (safe when several processes start
+ * at once). The pool stays the caller's: `close()` on the stores does not end it.
  */
 export async function createPostgresMetadataStore(
   pool: pg.Pool,
-  options?: KyselyMetadataStoreOptions,
-): Promise<MetadataStore> {
-  return openKyselyMetadataStore(createPostgresKysely(pool), options);
+  options?: MetadataConnectionOptions,
+): Promise<OpenMetadataStores> {
+  return openKyselyMetadataStores(createPostgresKysely(pool), options);
 }
 
 /** `thumbsmith migrate` for PostgreSQL: connects to `url`, migrates, disconnects; returns the migrations applied. */

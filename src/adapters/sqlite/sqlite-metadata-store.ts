@@ -1,19 +1,19 @@
 import type Database from 'better-sqlite3';
-import type { MetadataStore } from '../../ports/metadata-store.js';
-import { type KyselyMetadataStoreOptions, openKyselyMetadataStore } from '../sql/kysely-metadata-store.js';
+import { type OpenMetadataStores, openKyselyMetadataStores } from '../sql/kysely-metadata-stores.js';
+import type { MetadataConnectionOptions } from '../sql/metadata-connection.js';
 import { migrateToLatest } from '../sql/migrate-to-latest.js';
 import { createSqliteKysely } from '../sql/sqlite-kysely.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 
 /**
- * The MetadataStore on an open SQLite handle (see openSqliteDatabase), after bringing its schema up to date.
- * The handle stays the caller's: `close()` on the store leaves it open (the job queue uses it too).
+ * The metadata stores on an open SQLite handle (see openSqliteDatabase), after bringing its schema up to date.
+ * The handle stays the caller's: `close()` on the stores leaves it open (the job queue uses it too).
  */
 export async function createSqliteMetadataStore(
   database: Database.Database,
-  options?: KyselyMetadataStoreOptions,
-): Promise<MetadataStore> {
-  return openKyselyMetadataStore(createSqliteKysely(database), options);
+  options?: MetadataConnectionOptions,
+): Promise<OpenMetadataStores> {
+  return openKyselyMetadataStores(createSqliteKysely(database), options);
 }
 
 /** `thumbsmith migrate` for the embedded database: opens the file, migrates, closes; returns the migrations applied. */

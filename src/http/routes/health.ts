@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
 import { type ErrorCode, ThumbsmithError } from '../../domain/errors.js';
 import { settleWithin, withTimeout } from '../../lib/timeout.js';
-import type { WorkerHeartbeat } from '../../ports/metadata-store.js';
+import type { WorkerHeartbeat } from '../../ports/worker-registry.js';
 import { Readiness } from '../schemas.js';
 
 export interface WorkerState {
