@@ -12,7 +12,11 @@ import {
   useFreshStores,
 } from './metadata-fixtures.js';
 
-/** The behaviour every ContentStore adapter must show. Reference-counted contents: acquire, release (and its races), listing images by content and reaping leaked references. */
+/**
+ * The behaviour every ContentStore adapter must show, on a fresh, migrated database per test.
+ * Reference-counted contents: acquire, release (and its races), listing images by content and reaping leaked
+ * references.
+ */
 export function describeContentStoreContract(name: string, makeStores: MakeMetadataStores): void {
   describe(`ContentStore contract: ${name}`, () => {
     let stores: OpenMetadataStores;

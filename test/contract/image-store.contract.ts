@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the whole ImageStore contract (every transition and its races, then listing, deletion,
+// retry and the variant swap) in one place, so an adapter's author reads what the port promises from top to bottom.
+
 import { describe, expect, it } from 'vitest';
 import type { OpenMetadataStores } from '../../src/adapters/sql/kysely-metadata-stores.js';
 import { newImageId } from '../../src/domain/ids.js';
@@ -19,7 +22,11 @@ import {
   variantSet,
 } from './metadata-fixtures.js';
 
-/** The behaviour every ImageStore adapter must show. Image rows and their status machine: creation, upload by URL, every transition and its races, listing, deletion, manual retry and the variants compare-and-set. */
+/**
+ * The behaviour every ImageStore adapter must show, on a fresh, migrated database per test.
+ * Image rows and their status machine: creation, upload by URL, every transition and its races, listing, deletion,
+ * manual retry and the variants compare-and-set.
+ */
 export function describeImageStoreContract(name: string, makeStores: MakeMetadataStores): void {
   describe(`ImageStore contract: ${name}`, () => {
     let stores: OpenMetadataStores;

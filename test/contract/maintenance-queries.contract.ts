@@ -15,7 +15,10 @@ import {
   variantSet,
 } from './metadata-fixtures.js';
 
-/** The behaviour every MaintenanceQueries adapter must show. The system-wide queries of the sweeper, retention, the garbage collector and reprocessing. */
+/**
+ * The behaviour every MaintenanceQueries adapter must show, on a fresh, migrated database per test.
+ * The system-wide queries of the sweeper, retention, the garbage collector and reprocessing.
+ */
 export function describeMaintenanceQueriesContract(name: string, makeStores: MakeMetadataStores): void {
   describe(`MaintenanceQueries contract: ${name}`, () => {
     let stores: OpenMetadataStores;

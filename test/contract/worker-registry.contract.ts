@@ -3,13 +3,17 @@ import type { OpenMetadataStores } from '../../src/adapters/sql/kysely-metadata-
 import type { WorkerHeartbeat } from '../../src/ports/worker-registry.js';
 import { at, type MakeMetadataStores, T0, useFreshStores } from './metadata-fixtures.js';
 
-/** The behaviour every WorkerRegistry adapter must show. Worker heartbeats: record, list, never backwards, remove and prune. */
+/**
+ * The behaviour every WorkerRegistry adapter must show, on a fresh, migrated database per test.
+ * Worker heartbeats: record, list, never backwards, remove and prune.
+ */
 export function describeWorkerRegistryContract(name: string, makeStores: MakeMetadataStores): void {
   describe(`WorkerRegistry contract: ${name}`, () => {
     let stores: OpenMetadataStores;
     useFreshStores(makeStores, (opened) => {
       stores = opened;
     });
+
     describe('worker heartbeats', () => {
       const beat = (workerId: string, lastSeenOffsetMs: number, active = 0): WorkerHeartbeat => ({
         workerId,
