@@ -11,6 +11,8 @@ import { type Role, runServer } from '../../src/server.js';
 import { ContentBlobs } from '../../src/service/content-blobs.js';
 import { VariantRefresher } from '../../src/service/variant-refresh.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { startWorker } from '../../src/worker/worker.js';
+import { waitFor } from './topology.js';
 
 /**
  * Thumbsmith's whole service inside the test process, on the embedded adapters (SQLite, a blob directory, the
@@ -27,13 +29,17 @@ export interface EmbeddedRuntime {
    * `thumbsmith start|api|worker` would; returns its base URL. At most once.
    */
   serve(role?: Role): Promise<string>;
-  /** Stops the server if one runs (graceful, as SIGTERM), closes the runtime and removes the data directory. */
+  /**
+   * Stops the server if one runs (graceful, as SIGTERM) and closes the runtime; removes the data directory unless the
+   * caller gave it (`DATA_DIR`), so that another runtime can open the same data, as a restarted process would.
+   */
   close(): Promise<void>;
 }
 
-/** `env` is the process environment the service would see (`DATA_DIR` is the temp directory unless given). */
+/** `env` is the process environment the service would see (`DATA_DIR` is a new temp directory unless given). */
 export async function openEmbeddedRuntime(env: Record<string, string> = {}): Promise<EmbeddedRuntime> {
-  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'thumbsmith-embedded-')));
+  const ownsDataDir = env.DATA_DIR === undefined;
+  const dataDir = env.DATA_DIR ?? (await makeDataDir());
   const config = loadConfig({
     DATA_DIR: dataDir,
     HOST: '127.0.0.1',
@@ -63,12 +69,15 @@ export async function openEmbeddedRuntime(env: Record<string, string> = {}): Pro
     close: () => {
       // A running server closes the runtime itself when it stops.
       closed ??= (stopServer ? stopServer() : runtime.close()).finally(() =>
-        rm(dataDir, { recursive: true, force: true }),
+        ownsDataDir ? removeDataDir(dataDir) : undefined,
       );
       return closed;
     },
   };
 }
+
+export const makeDataDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'thumbsmith-embedded-'));
+export const removeDataDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
 
 function logSink(logs: Array<Record<string, unknown>>): Writable {
   return new Writable({
@@ -110,6 +119,22 @@ export function runRenderJob(
   delivery: { attempt?: number; maxAttempts?: number } = {},
 ): Promise<void> {
   return runtime.handlers.render(deliveryOf('render', { imageId }, delivery), new AbortController().signal);
+}
+
+/**
+ * Runs the runtime's job handlers on its queue (as `thumbsmith worker` does) until no job is waiting, running or
+ * waiting out a backoff, then stops the consumer.
+ */
+export async function workOffQueue(runtime: Runtime, timeoutMs = 30_000): Promise<void> {
+  const consumer = startWorker(runtime.queue, runtime.handlers, 1);
+  try {
+    await waitFor('the queue to empty', timeoutMs, async () => {
+      const { waiting, active, delayed } = await runtime.queue.counts();
+      return waiting + active + delayed === 0 ? true : undefined;
+    });
+  } finally {
+    await consumer.stop();
+  }
 }
 
 /**
