@@ -4,18 +4,17 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { head, rawRequest } from '../security/raw-http.js';
-import { type EmbeddedRuntime, openEmbeddedRuntime } from '../support/embedded-runtime.js';
+import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import { upload } from '../support/http.js';
 
 const MAX_UPLOAD_BYTES = 200_000;
 /** The whole service in this process, serving HTTP on a free port: these answers need no process of their own. */
-let service: { url: string; dataDir: string; embedded: EmbeddedRuntime };
+let service: EmbeddedServer;
 
 beforeAll(async () => {
-  const embedded = await openEmbeddedRuntime({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
-  service = { url: await embedded.serve(), dataDir: embedded.dataDir, embedded };
+  service = await startEmbeddedServer({ env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
 });
-afterAll(() => service?.embedded.close());
+afterAll(() => service?.stop());
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);

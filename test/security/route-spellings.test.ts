@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, type EmbeddedRuntime, openEmbeddedRuntime } from '../support/embedded-runtime.js';
+import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
 import { head, rawRequest } from './raw-http.js';
@@ -11,17 +11,18 @@ const SECRET = 's'.repeat(40);
  * the key or matches no route. Sent as raw request lines, because fetch and undici normalise some of them.
  */
 describe('API paths spelled oddly, with API keys configured (in process, on a real socket)', () => {
-  let embedded: EmbeddedRuntime;
-  let service: { url: string };
+  let service: EmbeddedServer;
   let acme: string;
   let image: ImageJson;
 
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
   beforeAll(async () => {
-    embedded = await openEmbeddedRuntime({ SIGNING_KEYS: `k1:${SECRET}`, PRESETS: 'small:32,medium:48' });
-    acme = await createApiKey(embedded.runtime, 'acme', ['upload', 'read']);
-    service = { url: await embedded.serve() };
+    service = await startEmbeddedServer({
+      env: { SIGNING_KEYS: `k1:${SECRET}`, PRESETS: 'small:32,medium:48' },
+      keys: [{ tenant: 'acme', scopes: ['upload', 'read'] }],
+    });
+    acme = service.keys[0] ?? '';
     const form = new FormData();
     form.append('file', new Blob([await makeJpeg({ width: 64, height: 64 })]), 'a.jpg');
     const uploaded = await fetch(`${service.url}/v1/images`, { method: 'POST', body: form, headers: bearer(acme) });
@@ -37,7 +38,7 @@ describe('API paths spelled oddly, with API keys configured (in process, on a re
     expect(image.status).toBe('done');
   }, 90_000);
 
-  afterAll(() => embedded?.close());
+  afterAll(() => service?.stop());
 
   const spellings = () => {
     const id = image.id;

@@ -76,6 +76,40 @@ export async function openEmbeddedRuntime(env: Record<string, string> = {}): Pro
   };
 }
 
+/** An embedded runtime serving HTTP on a free port: the in-process counterpart of `startService()`. */
+export interface EmbeddedServer {
+  url: string;
+  dataDir: string;
+  runtime: Runtime;
+  logs: Array<Record<string, unknown>>;
+  /** One API key per entry of `keys`, in order (stored before the server starts, so every route needs one). */
+  keys: string[];
+  /** Graceful stop (as SIGTERM), then the data directory removed. */
+  stop(): Promise<void>;
+}
+
+/** Opens an embedded runtime with `env`, stores the API keys asked for, and serves `role` (default `all`). */
+export async function startEmbeddedServer(
+  options: {
+    role?: Role;
+    env?: Record<string, string>;
+    keys?: ReadonlyArray<{ tenant: string; scopes: readonly Scope[] }>;
+  } = {},
+): Promise<EmbeddedServer> {
+  const embedded = await openEmbeddedRuntime(options.env);
+  try {
+    const keys: string[] = [];
+    for (const { tenant, scopes } of options.keys ?? [])
+      keys.push(await createApiKey(embedded.runtime, tenant, scopes));
+    const url = await embedded.serve(options.role);
+    const { dataDir, runtime, logs } = embedded;
+    return { url, dataDir, runtime, logs, keys, stop: () => embedded.close() };
+  } catch (error) {
+    await embedded.close();
+    throw error;
+  }
+}
+
 export const makeDataDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'thumbsmith-embedded-'));
 export const removeDataDir = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });
 
