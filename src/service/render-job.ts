@@ -1,4 +1,4 @@
-import { type ErrorCode, toThumbsmithError } from '../domain/errors.js';
+import { type ThumbsmithError, toThumbsmithError } from '../domain/errors.js';
 import { hasOriginal, type ImageError, type ImageRecord, type Variant } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
 import type { Imager, ImagingLimits } from '../imaging/index.js';
@@ -8,6 +8,12 @@ import type { ClaimedJob } from '../ports/job-queue.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { annotateFailure, annotateImage } from '../telemetry/stages.js';
+import {
+  attemptsExhausted,
+  isPastLastAttempt,
+  type RenderFailureOutcome,
+  renderFailureOutcome,
+} from './render-failure-policy.js';
 import { renderVariants } from './render-variants.js';
 
 export interface RenderJobDeps {
@@ -37,17 +43,8 @@ export interface RenderJobDeps {
  * A permanent error (corrupt image, limits) fails the image at once; a transient one is recorded and rethrown so
  * the queue delivers the job again after its backoff, until the attempts run out: then the image fails, unless the
  * last error was an outage (database, storage, queue unavailable, a full disk, or the worker stopping), which leaves
- * it `queued` for the sweeper.
+ * it `queued` for the sweeper. The decision is the failure policy's (render-failure-policy.ts); this carries it out.
  */
-/** Failures of a dependency or of the process, never of the image: they must not fail an image for good. */
-const OUTAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'TS_DATABASE_UNAVAILABLE',
-  'TS_STORAGE_FULL',
-  'TS_STORAGE_UNAVAILABLE',
-  'TS_QUEUE_UNAVAILABLE',
-  'TS_SHUTTING_DOWN',
-]);
-
 export function createRenderJobHandler(deps: RenderJobDeps) {
   const now = () => deps.clock?.() ?? new Date();
 
@@ -90,8 +87,8 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       log.info({ status: image.status }, 'image already finished; job dropped');
       return;
     }
-    if (job.attempt > job.maxAttempts) {
-      await deps.images.markFailed(imageId, exhausted(image.error), now());
+    if (isPastLastAttempt(job.attempt, job.maxAttempts)) {
+      await deps.images.markFailed(imageId, attemptsExhausted(image.error), now());
       deps.metrics?.job('failed', 'TS_ATTEMPTS_EXHAUSTED');
       log.warn('attempts exhausted after lease expiries');
       return;
@@ -125,7 +122,6 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
     } catch (thrown) {
       const error = toThumbsmithError(thrown);
       annotateFailure(error);
-      const recorded: ImageError = { code: error.code, message: error.detail };
       // Deleted while rendering (its original may have gone with it): nothing to record, nothing to retry.
       if ((await deps.images.getImage(imageId).catch(() => image)) === undefined) {
         await deps.discardVariants?.(image, []);
@@ -133,35 +129,40 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
         log.info({ code: error.code }, 'image deleted while rendering; job dropped');
         return;
       }
-      if (!error.retryable) {
-        await deps.images.markFailed(imageId, recorded, now());
+      const outcome = renderFailureOutcome({ error, attempt: job.attempt, maxAttempts: job.maxAttempts });
+      await settleFailure(imageId, outcome, { error, thrown, log });
+    }
+  };
+
+  /** Carries out the failure policy's decision: records it on the row, counts it, and rethrows only a retry. */
+  async function settleFailure(
+    imageId: string,
+    outcome: RenderFailureOutcome,
+    { error, thrown, log }: { error: ThumbsmithError; thrown: unknown; log: Logger },
+  ): Promise<void> {
+    switch (outcome.kind) {
+      case 'permanent':
+        await deps.images.markFailed(imageId, outcome.record, now());
         deps.metrics?.job('failed', error.code);
         log.info({ code: error.code }, 'image failed permanently');
         return;
-      }
-      if (job.attempt >= job.maxAttempts && OUTAGE_CODES.has(error.code)) {
-        // An outage is not the image's fault: keep it `queued` (with the error) and let this job go; the sweeper
-        // re-enqueues the row after SWEEP_STALE_MS, so it completes once the dependency is back.
-        await deps.images.markRetrying(imageId, recorded, now());
+      case 'outage':
+        // Not the image's fault: it stays `queued` (with the error) and this job goes; the sweeper re-enqueues the
+        // row after SWEEP_STALE_MS, so it completes once the dependency is back.
+        await deps.images.markRetrying(imageId, outcome.record, now());
         deps.metrics?.job('retried', error.code);
         log.warn({ err: thrown, code: error.code }, 'attempts used up during an outage; the sweeper will re-enqueue');
         return;
-      }
-      if (job.attempt >= job.maxAttempts) {
-        await deps.images.markFailed(imageId, exhausted(recorded), now());
+      case 'exhausted':
+        await deps.images.markFailed(imageId, outcome.record, now());
         deps.metrics?.job('failed', error.code);
         log.warn({ err: thrown, code: error.code }, 'image failed: attempts exhausted');
         return;
-      }
-      await deps.images.markRetrying(imageId, recorded, now());
-      deps.metrics?.job('retried', error.code);
-      log.warn({ err: thrown, code: error.code }, 'transient failure; the job will be retried');
-      throw error;
+      case 'retry':
+        await deps.images.markRetrying(imageId, outcome.record, now());
+        deps.metrics?.job('retried', error.code);
+        log.warn({ err: thrown, code: error.code }, 'transient failure; the job will be retried');
+        throw error;
     }
-  };
-}
-
-function exhausted(last: ImageError | null): ImageError {
-  const reason = last ? `${last.code}: ${last.message}` : 'the worker stopped before finishing';
-  return { code: 'TS_ATTEMPTS_EXHAUSTED', message: `Every attempt failed; last: ${reason}` };
+  }
 }

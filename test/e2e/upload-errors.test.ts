@@ -4,19 +4,17 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { head, rawRequest } from '../security/raw-http.js';
+import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import { upload } from '../support/http.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 
 const MAX_UPLOAD_BYTES = 200_000;
-let service: ServiceProcess;
+/** The whole service in this process, serving HTTP on a free port: these answers need no process of their own. */
+let service: EmbeddedServer;
 
 beforeAll(async () => {
-  service = await startService({ env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
+  service = await startEmbeddedServer({ env: { MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
 });
-afterAll(async () => {
-  await service?.stop();
-  if (service) await removeDataDir(service.dataDir);
-});
+afterAll(() => service?.stop());
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
@@ -44,7 +42,7 @@ async function expectProblem(response: Response, status: number, code: string) {
   return body;
 }
 
-describe('rejected uploads: the right status and code, nothing left behind, the process stays up', () => {
+describe('rejected uploads: the right status and code, nothing left behind, the server keeps serving', () => {
   it('400 TS_FILE_MISSING when the multipart field is not "file"', async () => {
     const png = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } })
       .png()

@@ -1,13 +1,15 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPath } from '../../src/domain/signed-url.js';
+import {
+  createApiKey,
+  type EmbeddedRuntime,
+  openEmbeddedRuntime,
+  startEmbeddedServer,
+} from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
-import { createKey, keysCli } from '../support/keys.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { keysCli } from '../support/keys.js';
 import { uploadInOneWrite } from './one-write-upload.js';
 
 const SECRET = 'k'.repeat(40);
@@ -16,9 +18,10 @@ const ORIGIN = 'https://app.example.com';
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
-describe('API keys, tenants, signed URLs, security headers (real process)', () => {
+describe('API keys, tenants, signed URLs, security headers (in process, on a real socket)', () => {
   let dataDir: string;
-  let service: ServiceProcess;
+  let embedded: EmbeddedRuntime;
+  let service: { url: string };
   let acme: string;
   let betaRead: string;
   let betaUpload: string;
@@ -37,18 +40,21 @@ describe('API keys, tenants, signed URLs, security headers (real process)', () =
   };
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'ts-auth-'));
-    acme = await createKey(dataDir, 'acme', 'upload,read');
-    betaRead = await createKey(dataDir, 'beta', 'read');
-    betaUpload = await createKey(dataDir, 'beta', 'upload,read');
-    revoked = await createKey(dataDir, 'gamma', 'admin');
+    embedded = await openEmbeddedRuntime({
+      SIGNING_KEYS: `new:${SECRET},old:${OLD_SECRET}`,
+      CORS_ORIGINS: ORIGIN,
+      PRESETS: 'small:64,medium:128',
+    });
+    dataDir = embedded.dataDir;
+    acme = await createApiKey(embedded.runtime, 'acme', ['upload', 'read']);
+    betaRead = await createApiKey(embedded.runtime, 'beta', ['read']);
+    betaUpload = await createApiKey(embedded.runtime, 'beta', ['upload', 'read']);
+    revoked = await createApiKey(embedded.runtime, 'gamma', ['admin']);
+    // Revoked by the operator's command, on the same database, before the server starts.
     const revokedId = revoked.split('_')[1] ?? '';
     const { stdout } = await keysCli(dataDir, 'revoke', revokedId);
     expect(stdout).toContain(`revoked ${revokedId}`);
-    service = await startService({
-      dataDir,
-      env: { SIGNING_KEYS: `new:${SECRET},old:${OLD_SECRET}`, CORS_ORIGINS: ORIGIN, PRESETS: 'small:64,medium:128' },
-    });
+    service = { url: await embedded.serve() };
     const response = await uploadAs(acme);
     expect(response.status).toBe(202);
     const id = ((await response.json()) as ImageJson).id;
@@ -61,10 +67,7 @@ describe('API keys, tenants, signed URLs, security headers (real process)', () =
     expect(image.status).toBe('done');
   }, 90_000);
 
-  afterAll(async () => {
-    await service?.stop();
-    await removeDataDir(dataDir);
-  });
+  afterAll(() => embedded?.close());
 
   it('keys list shows ids, tenants and the revoked state, never a key', async () => {
     const { stdout } = await keysCli(dataDir, 'list');
@@ -223,13 +226,12 @@ describe('API keys, tenants, signed URLs, security headers (real process)', () =
 
 describe('an open API on a public address', () => {
   it('warns loudly when HOST is not loopback and no key exists', async () => {
-    const service = await startService({ command: 'api', env: { HOST: '0.0.0.0' } });
+    const service = await startEmbeddedServer({ role: 'api', env: { HOST: '0.0.0.0', LOG_LEVEL: 'info' } });
     try {
       const warning = service.logs.find((l) => l.level === 40 && String(l.msg).includes('no API key'));
       expect(warning?.host).toBe('0.0.0.0');
     } finally {
       await service.stop();
-      await removeDataDir(service.dataDir);
     }
   }, 60_000);
 });

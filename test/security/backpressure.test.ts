@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenBuckets } from '../../src/http/rate-limit.js';
+import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg, makePng } from '../support/images.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { type Answer, uploadInOneWrite } from './one-write-upload.js';
 
 async function post(url: string, bytes: Buffer, headers: Record<string, string> = {}) {
@@ -22,15 +22,12 @@ describe('TokenBuckets', () => {
   });
 });
 
-describe('Idempotency-Key (real process)', () => {
-  let service: ServiceProcess;
+describe('Idempotency-Key (in process, on a real socket)', () => {
+  let service: EmbeddedServer;
   beforeAll(async () => {
-    service = await startService({ env: { PRESETS: 'small:64' } });
+    service = await startEmbeddedServer({ env: { PRESETS: 'small:64' } });
   }, 60_000);
-  afterAll(async () => {
-    await service?.stop();
-    await removeDataDir(service.dataDir);
-  });
+  afterAll(() => service?.stop());
 
   const count = async () =>
     ((await (await fetch(`${service.url}/v1/images?limit=100`)).json()) as { items: ImageJson[] }).items.length;
@@ -67,18 +64,15 @@ describe('Idempotency-Key (real process)', () => {
   }, 60_000);
 });
 
-describe('rate limits and the queue bound (real process, no workers)', () => {
-  let service: ServiceProcess;
+describe('rate limits and the queue bound (in process, on a real socket, no workers)', () => {
+  let service: EmbeddedServer;
   beforeAll(async () => {
-    service = await startService({
-      command: 'api',
+    service = await startEmbeddedServer({
+      role: 'api',
       env: { RATE_LIMIT_PER_MINUTE: '60', UPLOAD_RATE_LIMIT_PER_MINUTE: '600', MAX_QUEUE_DEPTH: '1' },
     });
   }, 60_000);
-  afterAll(async () => {
-    await service?.stop();
-    await removeDataDir(service.dataDir);
-  });
+  afterAll(() => service?.stop());
 
   it('a full queue refuses uploads with 503 and Retry-After; then a burst over the rate limit gets 429', async () => {
     const bytes = await makeJpeg({ width: 16, height: 16 });

@@ -1,13 +1,12 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Scope } from '../../src/domain/api-keys.js';
+import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
-import { createKey } from '../support/keys.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { head, openRaw, parseAnswer, type RawConnection, rawRequest } from './raw-http.js';
 
 const ORIGIN = 'https://app.example.com';
@@ -53,18 +52,18 @@ async function expectNoTempFiles(dataDir: string) {
   expect(await tempFiles(dataDir)).toEqual([]);
 }
 
-describe('the HTTP edge under attack (real process, API keys on)', () => {
+/** The API role in this process on a free port, logging at `info`: the edge's answers need no process of their own. */
+const serveApi = (env: Record<string, string>, keys: Array<{ tenant: string; scopes: Scope[] }> = []) =>
+  startEmbeddedServer({ role: 'api', env: { LOG_LEVEL: 'info', ...env }, keys });
+
+describe('the HTTP edge under attack (in process, on a real socket, API keys on)', () => {
   let dataDir: string;
-  let service: ServiceProcess;
+  let service: EmbeddedServer;
   let key: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'ts-edge-'));
-    key = await createKey(dataDir, 'acme', 'upload,read');
-    service = await startService({
-      command: 'api',
-      dataDir,
-      env: {
+    service = await serveApi(
+      {
         CORS_ORIGINS: ORIGIN,
         MAX_UPLOAD_BYTES: '1000000',
         HTTP_HEADERS_TIMEOUT_MS: '1000',
@@ -72,13 +71,13 @@ describe('the HTTP edge under attack (real process, API keys on)', () => {
         UPLOAD_RATE_WINDOW_MS: '1000',
         HTTP_KEEP_ALIVE_TIMEOUT_MS: '500',
       },
-    });
+      [{ tenant: 'acme', scopes: ['upload', 'read'] }],
+    );
+    dataDir = service.dataDir;
+    key = service.keys[0] ?? '';
   }, 60_000);
 
-  afterAll(async () => {
-    await service?.stop();
-    await removeDataDir(dataDir);
-  });
+  afterAll(() => service?.stop());
 
   it('a slow but steady upload goes through', async () => {
     const { type, body } = await multipart(await noisePng(150));
@@ -259,17 +258,14 @@ describe('the HTTP edge under attack (real process, API keys on)', () => {
   });
 });
 
-describe('an upload refused while the queue is full (real process, no workers)', () => {
-  let service: ServiceProcess;
+describe('an upload refused while the queue is full (in process, no workers)', () => {
+  let service: EmbeddedServer;
 
   beforeAll(async () => {
-    service = await startService({ command: 'api', env: { MAX_QUEUE_DEPTH: '1', MAX_UPLOAD_BYTES: '1000000' } });
+    service = await serveApi({ MAX_QUEUE_DEPTH: '1', MAX_UPLOAD_BYTES: '1000000' });
   }, 60_000);
 
-  afterAll(async () => {
-    await service?.stop();
-    await removeDataDir(service.dataDir);
-  });
+  afterAll(() => service?.stop());
 
   it('gets a readable 503 while its large body is still being sent', async () => {
     const big = Buffer.alloc(800_000, 1);
@@ -291,21 +287,16 @@ describe('an upload refused while the queue is full (real process, no workers)',
   });
 });
 
-describe('rate limits count refused requests too (real process, API keys on)', () => {
-  let dataDir: string;
-  let service: ServiceProcess;
+describe('rate limits count refused requests too (in process, on a real socket, API keys on)', () => {
+  let service: EmbeddedServer;
   let readKey: string;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'ts-flood-'));
-    readKey = await createKey(dataDir, 'acme', 'read');
-    service = await startService({ command: 'api', dataDir, env: { RATE_LIMIT_PER_MINUTE: '20' } });
+    service = await serveApi({ RATE_LIMIT_PER_MINUTE: '20' }, [{ tenant: 'acme', scopes: ['read'] }]);
+    readKey = service.keys[0] ?? '';
   }, 60_000);
 
-  afterAll(async () => {
-    await service?.stop();
-    await removeDataDir(dataDir);
-  });
+  afterAll(() => service?.stop());
 
   it('a flood of bad keys gets 429 with Retry-After, and so do odd spellings and unknown routes', async () => {
     const statuses: number[] = [];

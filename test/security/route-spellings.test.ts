@@ -1,11 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
-import { createKey } from '../support/keys.js';
-import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { head, rawRequest } from './raw-http.js';
 
 const SECRET = 's'.repeat(40);
@@ -14,18 +10,19 @@ const SECRET = 's'.repeat(40);
  * Access is decided on the route the router matched, not on the raw URL: every spelling of an API path either needs
  * the key or matches no route. Sent as raw request lines, because fetch and undici normalise some of them.
  */
-describe('API paths spelled oddly, with API keys configured (real process)', () => {
-  let dataDir: string;
-  let service: ServiceProcess;
+describe('API paths spelled oddly, with API keys configured (in process, on a real socket)', () => {
+  let service: EmbeddedServer;
   let acme: string;
   let image: ImageJson;
 
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'ts-spellings-'));
-    acme = await createKey(dataDir, 'acme', 'upload,read');
-    service = await startService({ dataDir, env: { SIGNING_KEYS: `k1:${SECRET}`, PRESETS: 'small:32,medium:48' } });
+    service = await startEmbeddedServer({
+      env: { SIGNING_KEYS: `k1:${SECRET}`, PRESETS: 'small:32,medium:48' },
+      keys: [{ tenant: 'acme', scopes: ['upload', 'read'] }],
+    });
+    acme = service.keys[0] ?? '';
     const form = new FormData();
     form.append('file', new Blob([await makeJpeg({ width: 64, height: 64 })]), 'a.jpg');
     const uploaded = await fetch(`${service.url}/v1/images`, { method: 'POST', body: form, headers: bearer(acme) });
@@ -41,10 +38,7 @@ describe('API paths spelled oddly, with API keys configured (real process)', () 
     expect(image.status).toBe('done');
   }, 90_000);
 
-  afterAll(async () => {
-    await service?.stop();
-    await removeDataDir(dataDir);
-  });
+  afterAll(() => service?.stop());
 
   const spellings = () => {
     const id = image.id;
