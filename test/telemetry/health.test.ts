@@ -9,13 +9,8 @@ import { Scrape } from '../support/prometheus-text.js';
 import { deleteQueuePrefix, uniqueQueuePrefix } from '../support/queue-fixtures.js';
 import { adapterEnabled, TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
-import {
-  createScratchDatabase,
-  type ScratchDatabase,
-  startTcpProxy,
-  type TcpProxy,
-  waitFor,
-} from '../support/topology.js';
+import { createScratchDatabase, type ScratchDatabase, startTcpProxy, type TcpProxy } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 interface HeartbeatView {
   workerId: string;
@@ -82,11 +77,15 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
   });
 
   it('lists the worker with its last heartbeat in every process, and the worker is ready', async () => {
-    const listed = await waitFor('the worker in the API’s /readyz', 15_000, async () => {
-      const { status, body } = await readiness(api.url);
-      expect(status).toBe(200);
-      return body.heartbeats?.find((beat) => beat.pid === worker.child.pid);
-    });
+    const listed = await waitFor(
+      'the worker in the API’s /readyz',
+      async () => {
+        const { status, body } = await readiness(api.url);
+        expect(status).toBe(200);
+        return body.heartbeats?.find((beat) => beat.pid === worker.child.pid);
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(listed).toMatchObject({ fresh: true, concurrency: 2, active: 0 });
     expect(listed.workerId).toContain(`:${worker.child.pid}:`);
     expect(Date.now() - Date.parse(listed.lastHeartbeat)).toBeLessThan(10_000);
@@ -123,26 +122,37 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
 
   it('a worker that stops heart-beating fails its own readiness; the API lists it as stale and stays ready', async () => {
     await redisProxy.cut();
-    const unready = await waitFor('the worker’s /readyz to fail', 25_000, async () => {
-      const { status, body } = await readiness(worker.url);
-      return status === 503 && body.checks.workers?.ok === false ? body : undefined;
-    });
+    const unready = await waitFor(
+      'the worker’s /readyz to fail',
+      async () => {
+        const { status, body } = await readiness(worker.url);
+        return status === 503 && body.checks.workers?.ok === false ? body : undefined;
+      },
+      { timeoutMs: 25_000 },
+    );
     expect(unready.status).toBe('unready');
-    const stale = await waitFor('the API to list the worker as stale', 25_000, async () => {
-      const { status, body } = await readiness(api.url);
-      expect(status).toBe(200);
-      const beat = body.heartbeats?.find((b) => b.pid === worker.child.pid);
-      return beat && !beat.fresh ? beat : undefined;
-    });
+    const stale = await waitFor(
+      'the API to list the worker as stale',
+      async () => {
+        const { status, body } = await readiness(api.url);
+        expect(status).toBe(200);
+        const beat = body.heartbeats?.find((b) => b.pid === worker.child.pid);
+        return beat && !beat.fresh ? beat : undefined;
+      },
+      { timeoutMs: 25_000 },
+    );
     expect(stale.ageMs).toBeGreaterThanOrEqual(10_000);
     expect((await readiness(api.url)).body.status).toBe('ready');
 
     await redisProxy.restore();
-    await waitFor('the worker to be ready again', 25_000, async () =>
-      (await readiness(worker.url)).status === 200 ? true : undefined,
-    );
-    await waitFor('the API to list the worker as fresh again', 15_000, async () =>
-      (await readiness(api.url)).body.heartbeats?.find((b) => b.pid === worker.child.pid)?.fresh ? true : undefined,
+    await waitFor('the worker to be ready again', async () => (await readiness(worker.url)).status === 200, {
+      timeoutMs: 25_000,
+    });
+    await waitFor(
+      'the API to list the worker as fresh again',
+      async () =>
+        (await readiness(api.url)).body.heartbeats?.find((b) => b.pid === worker.child.pid)?.fresh ? true : undefined,
+      { timeoutMs: 15_000 },
     );
   });
 

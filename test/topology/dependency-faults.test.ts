@@ -15,8 +15,8 @@ import {
   startTcpProxy,
   type TcpProxy,
   variedImage,
-  waitFor,
 } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Dependencies that misbehave short of a clean outage, on a real `thumbsmith api` and `thumbsmith worker`, each behind
@@ -125,18 +125,22 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
     }
     await proxies.apiStorage.cut();
     try {
-      const down = await waitFor('readiness to report S3 down', 30_000, async () => {
-        const answer = await readiness(api.url);
-        return answer.status === 503 ? answer : undefined;
-      });
+      const down = await waitFor(
+        'readiness to report S3 down',
+        async () => {
+          const answer = await readiness(api.url);
+          return answer.status === 503 ? answer : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
       expect(down.checks.storage).toMatchObject({ ok: false, code: 'TS_STORAGE_UNAVAILABLE' });
       expect(down.checks.storage.error).not.toContain('127.0.0.1');
     } finally {
       await proxies.apiStorage.restore();
     }
-    await waitFor('readiness to recover', 30_000, async () =>
-      (await readiness(api.url)).status === 200 ? true : undefined,
-    );
+    await waitFor('readiness to recover', async () => (await readiness(api.url)).status === 200, {
+      timeoutMs: 30_000,
+    });
   });
 
   it('S3 resetting connections mid-body is a storage outage: on its last attempt the image waits, then finishes', async () => {
@@ -145,11 +149,14 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
     let id: string;
     try {
       id = (await uploadOk(api.url, await noisyJpeg(), 'reset.jpg')).id;
-      const gaveUp = await waitFor('the worker to give up its only attempt', 30_000, async () =>
-        worker.logs.find(
-          (line) =>
-            line.imageId === id && line.msg === 'attempts used up during an outage; the sweeper will re-enqueue',
-        ),
+      const gaveUp = await waitFor(
+        'the worker to give up its only attempt',
+        async () =>
+          worker.logs.find(
+            (line) =>
+              line.imageId === id && line.msg === 'attempts used up during an outage; the sweeper will re-enqueue',
+          ),
+        { timeoutMs: 30_000 },
       );
       expect(gaveUp.code).toBe('TS_STORAGE_UNAVAILABLE');
       // Not failed: it waits (queued, or processing again once the sweeper re-enqueued it) with the outage recorded.
@@ -203,10 +210,14 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
         expect(text).not.toContain('127.0.0.1');
         expect(text).not.toContain(port);
       }
-      const down = await waitFor('readiness to report the database down', 30_000, async () => {
-        const answer = await readiness(api.url);
-        return answer.status === 503 ? answer : undefined;
-      });
+      const down = await waitFor(
+        'readiness to report the database down',
+        async () => {
+          const answer = await readiness(api.url);
+          return answer.status === 503 ? answer : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
       expect(down.checks.database.code).toBe('TS_DATABASE_UNAVAILABLE');
       expect(JSON.stringify(down.checks.database)).not.toContain(port);
       // The operator still gets the whole story in the log.
@@ -214,8 +225,8 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
     } finally {
       await proxies.apiDatabase.restore();
     }
-    await waitFor('readiness to recover', 30_000, async () =>
-      (await readiness(api.url)).status === 200 ? true : undefined,
-    );
+    await waitFor('readiness to recover', async () => (await readiness(api.url)).status === 200, {
+      timeoutMs: 30_000,
+    });
   });
 });

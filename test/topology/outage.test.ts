@@ -15,8 +15,8 @@ import {
   startTcpProxy,
   type TcpProxy,
   variedImage,
-  waitFor,
 } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Dependency outages, one at a time, on a real `thumbsmith api` and `thumbsmith worker`: each process reaches
@@ -100,12 +100,16 @@ async function readiness(url: string): Promise<{ status: number; body: Readiness
 
 /** Waits until `/readyz` shows exactly `failing` as down (with its code), or all up when `failing` is undefined. */
 async function expectReadiness(url: string, failing: Dependency | undefined): Promise<ReadinessBody> {
-  return waitFor(`readiness ${failing ?? 'ready'} at ${url}`, 20_000, async () => {
-    const { status, body } = await readiness(url);
-    const down = (['database', 'queue', 'storage'] as const).filter((d) => !body.checks[d].ok);
-    if (failing === undefined) return status === 200 && down.length === 0 ? body : undefined;
-    return status === 503 && down.length === 1 && down[0] === failing ? body : undefined;
-  });
+  return waitFor(
+    `readiness ${failing ?? 'ready'} at ${url}`,
+    async () => {
+      const { status, body } = await readiness(url);
+      const down = (['database', 'queue', 'storage'] as const).filter((d) => !body.checks[d].ok);
+      if (failing === undefined) return status === 200 && down.length === 0 ? body : undefined;
+      return status === 503 && down.length === 1 && down[0] === failing ? body : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
 }
 
 const CODES: Record<Dependency, string> = {
@@ -237,11 +241,14 @@ describe.runIf(enabled)('dependency outages (api and worker processes behind pro
     await workerProxies.storage.cut();
     const ids = [await uploadAcknowledged(), await uploadAcknowledged()];
     // Three attempts 100–300 ms apart are spent well within this; without the outage rule the images would be failed.
-    await waitFor('the worker to give up its attempts', 15_000, async () =>
-      worker.logs.filter((l) => l.msg === 'attempts used up during an outage; the sweeper will re-enqueue').length >=
-      ids.length
-        ? true
-        : undefined,
+    await waitFor(
+      'the worker to give up its attempts',
+      async () =>
+        worker.logs.filter((l) => l.msg === 'attempts used up during an outage; the sweeper will re-enqueue').length >=
+        ids.length
+          ? true
+          : undefined,
+      { timeoutMs: 15_000 },
     );
     for (const id of ids) {
       const image = await getImage(api.url, id);
@@ -302,10 +309,14 @@ describe.runIf(enabled)('dependency outages (api and worker processes behind pro
     await expectReadiness(worker.url, undefined);
     for (const id of acknowledged) expect((await waitForFinal(api.url, id, 30_000)).status).toBe('done');
     // Rows whose upload was answered 503 but committed anyway are found by the sweeper and finished too.
-    await waitFor('every row done', 30_000, async () => {
-      const [row] = await scratch.query<{ n: string }>("select count(*) as n from images where status <> 'done'");
-      return Number(row?.n) === 0 ? true : undefined;
-    });
+    await waitFor(
+      'every row done',
+      async () => {
+        const [row] = await scratch.query<{ n: string }>("select count(*) as n from images where status <> 'done'");
+        return Number(row?.n) === 0 ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('after it all: every acknowledged upload is done, and S3 holds exactly the blobs of the rows', async () => {
