@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface WaitOptions {
-  /** @defaultValue 10_000 */
+  /** @defaultValue 15_000 */
   timeoutMs?: number;
   /** @defaultValue 20 */
   intervalMs?: number;
@@ -19,7 +19,7 @@ export async function waitFor<T>(
   check: () => T | NotYet | Promise<T | NotYet>,
   options: WaitOptions = {},
 ): Promise<Exclude<T, NotYet>> {
-  const { timeoutMs = 10_000, intervalMs = 20 } = options;
+  const { timeoutMs = 15_000, intervalMs = 20 } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
