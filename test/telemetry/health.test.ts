@@ -104,9 +104,12 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
   it('serves /metrics on both: uploads on the API, jobs and stages on the worker', async () => {
     const image = await uploadOk(api.url, await makeJpeg({ width: 800, height: 600 }));
     expect((await waitForFinal(api.url, image.id)).status).toBe('done');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The worker counts the job right after markDone, when it acknowledges the delivery.
+    const workerScrape = await waitFor('the worker to count the job', async () => {
+      const scrape = Scrape.parse(await (await fetch(`${worker.url}/metrics`)).text());
+      return scrape.sum(METRICS.jobs, { outcome: 'done' }) === 1 && scrape;
+    });
     const apiScrape = Scrape.parse(await (await fetch(`${api.url}/metrics`)).text());
-    const workerScrape = Scrape.parse(await (await fetch(`${worker.url}/metrics`)).text());
     expect(apiScrape.samples(METRICS.info, { role: 'api' })[0]?.value).toBe(1);
     expect(workerScrape.samples(METRICS.info, { role: 'worker' })[0]?.value).toBe(1);
     expect(apiScrape.sum(METRICS.uploads, { outcome: 'accepted' })).toBe(1);
