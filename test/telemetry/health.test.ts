@@ -7,31 +7,11 @@ import { uploadOk, waitForFinal } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
 import { Scrape } from '../support/prometheus-text.js';
 import { deleteQueuePrefix, uniqueQueuePrefix } from '../support/queue-fixtures.js';
+import { readiness } from '../support/readiness.js';
 import { adapterEnabled, TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { createScratchDatabase, type ScratchDatabase, startTcpProxy, type TcpProxy } from '../support/topology.js';
 import { waitFor } from '../support/wait.js';
-
-interface HeartbeatView {
-  workerId: string;
-  pid: number;
-  hostname: string;
-  lastHeartbeat: string;
-  ageMs: number;
-  fresh: boolean;
-  active: number;
-  concurrency: number;
-}
-interface ReadinessView {
-  status: 'ready' | 'unready';
-  checks: Record<string, { ok: boolean; latencyMs?: number; workerId?: string; lastHeartbeat?: string | null }>;
-  heartbeats?: HeartbeatView[];
-}
-
-async function readiness(url: string): Promise<{ status: number; body: ReadinessView }> {
-  const response = await fetch(`${url}/readyz`);
-  return { status: response.status, body: (await response.json()) as ReadinessView };
-}
 
 const scaleOut = adapterEnabled('postgres') && adapterEnabled('bullmq');
 
@@ -93,7 +73,7 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
     const own = await readiness(worker.url);
     expect(own.status).toBe(200);
     expect(own.body.checks.workers).toMatchObject({ ok: true, workerId: listed.workerId });
-    for (const dependency of ['database', 'queue', 'storage']) {
+    for (const dependency of ['database', 'queue', 'storage'] as const) {
       expect(own.body.checks[dependency]).toMatchObject({ ok: true });
       expect(typeof own.body.checks[dependency]?.latencyMs).toBe('number');
     }

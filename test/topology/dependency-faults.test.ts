@@ -5,6 +5,7 @@ import { createS3BlobStore } from '../../src/adapters/s3/s3-blob-store.js';
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { getImage, upload, uploadOk, waitForFinal } from '../support/http.js';
 import { deleteQueuePrefix } from '../support/queue-fixtures.js';
+import { readiness } from '../support/readiness.js';
 import { type S3TestServer, s3ClientFor, startS3Server } from '../support/s3-server.js';
 import { adapterEnabled, TEST_POSTGRES_URL, TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
@@ -67,14 +68,6 @@ function noisyJpeg(): Promise<Buffer> {
     .toBuffer();
 }
 
-async function readiness(url: string) {
-  const response = await fetch(`${url}/readyz`);
-  const body = (await response.json()) as {
-    checks: Record<'database' | 'queue' | 'storage', { ok: boolean; slow?: boolean; error?: string; code?: string }>;
-  };
-  return { status: response.status, checks: body.checks };
-}
-
 beforeAll(async () => {
   if (!enabled) return;
   s3 = await startS3Server();
@@ -114,7 +107,10 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
     try {
       // Several probes in a row: none flaps to 503 while S3 still answers.
       for (let probe = 0; probe < 3; probe += 1) {
-        const { status, checks } = await readiness(api.url);
+        const {
+          status,
+          body: { checks },
+        } = await readiness(api.url);
         expect({ status, storage: checks.storage }).toMatchObject({ status: 200, storage: { ok: true, slow: true } });
       }
       // Slow is not down: an upload still goes through, just later.
@@ -133,8 +129,8 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
         },
         { timeoutMs: 30_000 },
       );
-      expect(down.checks.storage).toMatchObject({ ok: false, code: 'TS_STORAGE_UNAVAILABLE' });
-      expect(down.checks.storage.error).not.toContain('127.0.0.1');
+      expect(down.body.checks.storage).toMatchObject({ ok: false, code: 'TS_STORAGE_UNAVAILABLE' });
+      expect(down.body.checks.storage.error).not.toContain('127.0.0.1');
     } finally {
       await proxies.apiStorage.restore();
     }
@@ -218,8 +214,8 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
         },
         { timeoutMs: 30_000 },
       );
-      expect(down.checks.database.code).toBe('TS_DATABASE_UNAVAILABLE');
-      expect(JSON.stringify(down.checks.database)).not.toContain(port);
+      expect(down.body.checks.database.code).toBe('TS_DATABASE_UNAVAILABLE');
+      expect(JSON.stringify(down.body.checks.database)).not.toContain(port);
       // The operator still gets the whole story in the log.
       expect(api.logs.some((line) => JSON.stringify(line).includes(`127.0.0.1:${port}`))).toBe(true);
     } finally {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download, getImage, upload, uploadOk, waitForFinal } from '../support/http.js';
 import { deleteQueuePrefix } from '../support/queue-fixtures.js';
+import { type ReadinessBody, readiness } from '../support/readiness.js';
 import { type S3TestServer, startS3Server } from '../support/s3-server.js';
 import { adapterEnabled, TEST_POSTGRES_URL, TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
@@ -30,10 +31,6 @@ interface ProxySet {
   database: TcpProxy;
   queue: TcpProxy;
   storage: TcpProxy;
-}
-interface ReadinessBody {
-  status: string;
-  checks: Record<Dependency, { ok: boolean; code?: string; error?: string }>;
 }
 
 const enabled = adapterEnabled('postgres') && adapterEnabled('bullmq') && adapterEnabled('s3');
@@ -91,11 +88,6 @@ function envFor(set: ProxySet): Record<string, string> {
     SWEEP_STALE_MS: '1500',
     WORKER_CONCURRENCY: '2',
   };
-}
-
-async function readiness(url: string): Promise<{ status: number; body: ReadinessBody }> {
-  const response = await fetch(`${url}/readyz`);
-  return { status: response.status, body: (await response.json()) as ReadinessBody };
 }
 
 /** Waits until `/readyz` shows exactly `failing` as down (with its code), or all up when `failing` is undefined. */
