@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/fs/fs-blob-store.js';
@@ -217,11 +216,11 @@ describe('crash leftovers', () => {
       try {
         // Kill the moment the reference is taken: the original's put and the row's insert are still to come. Polled
         // every millisecond (bounded), as the window is short.
-        const deadline = Date.now() + 30_000;
-        while ((db.prepare('select count(*) as n from contents').get() as { n: number }).n === 0) {
-          if (Date.now() > deadline) throw new Error('the upload never took its content reference');
-          await sleep(1);
-        }
+        await waitFor(
+          'the upload to take its content reference',
+          () => (db.prepare('select count(*) as n from contents').get() as { n: number }).n > 0,
+          { timeoutMs: 30_000, intervalMs: 1 },
+        );
       } finally {
         db.close();
       }
