@@ -38,8 +38,9 @@ export async function waitFor<T>(
 }
 
 /**
- * Lets `ms` pass so that the expectations after it prove that something did NOT happen in that time (no second
- * delivery, no claim by a stopped consumer). Not for waiting until something happens: use `waitFor` for that.
+ * Lets `ms` pass so that the expectations (or measurements) after it prove that something did NOT happen in that
+ * time: no second delivery, no claim by a stopped consumer, no CPU burnt by work that should have stopped. Not for
+ * waiting until something happens: use `waitFor` for that.
  */
 export function quietPeriod(ms: number): Promise<void> {
   return sleep(ms);
