@@ -11,6 +11,7 @@ import type {
   QueueCounts,
   RetryPolicy,
 } from '../../src/ports/job-queue.js';
+import { firstLine } from '../support/child-output.js';
 import { quietPeriod, waitFor } from '../support/wait.js';
 
 export interface JobQueueFixture {
@@ -392,28 +393,4 @@ function deferred(): { promise: Promise<void>; resolve(): void } {
     resolveDeferred = resolvePromise;
   });
   return { promise, resolve: resolveDeferred };
-}
-
-/** The first stdout line of a child, or an error with its stderr when it exits or times out first. */
-function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolveLine, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`child printed nothing in ${timeoutMs} ms\n${stderr}`)), timeoutMs);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolveLine(stdout.slice(0, newline));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`child exited with ${code} before claiming\n${stderr}`));
-    });
-  });
 }
