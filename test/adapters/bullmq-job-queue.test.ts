@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toBullmqJobId } from '../../src/adapters/bullmq/bullmq-job-payload.js';
@@ -7,6 +8,7 @@ import type { ClaimedJob, JobConsumer, JobQueue } from '../../src/ports/job-queu
 import { describeJobQueueContract } from '../contract/job-queue.contract.js';
 import { deleteQueuePrefix, uniqueQueuePrefix } from '../support/queue-fixtures.js';
 import { adapterEnabled, TEST_REDIS_URL } from '../support/servers.js';
+import { waitFor } from '../support/wait.js';
 
 describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
   describeJobQueueContract('bullmq', async (policy) => {
@@ -31,6 +33,8 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
         await closeAll();
         await deleteQueuePrefix(TEST_REDIS_URL, prefix);
       },
+      // BullMQ keeps Redis's time: the only way for queue time to pass is to wait.
+      advance: (ms) => sleep(ms),
     };
   });
 
@@ -78,7 +82,7 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
       expect(await queue.counts()).toMatchObject({ waiting: 2 });
       const seen: ClaimedJob[] = [];
       consumers.push(queue.consume(async (job) => void seen.push(job), { concurrency: 2 }));
-      await waitFor(async () => seen.length === 2 && (await queue.counts()).active === 0, 'both acknowledged');
+      await waitFor('both acknowledged', async () => seen.length === 2 && (await queue.counts()).active === 0);
       expect(seen.map((job) => job.id).sort()).toEqual(['42', 'render:img_1']);
     });
 
@@ -109,7 +113,7 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
       } finally {
         redis.disconnect();
       }
-      await waitFor(() => reason !== undefined, 'the abort');
+      await waitFor('the abort', () => reason !== undefined);
       expect(reason).toMatchObject({ code: 'TS_QUEUE_UNAVAILABLE' });
     });
 
@@ -121,21 +125,13 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
       await queue.enqueue({ name: 'render', data: { imageId: 'img_k' } }, { jobId: 'job-k' });
       const seen: string[] = [];
       consumers.push(queue.consume(async (job) => void seen.push(job.id), { concurrency: 1 }));
-      await waitFor(async () => seen.length === 1 && (await queue.counts()).active === 0, 'the ack');
+      await waitFor('the ack', async () => seen.length === 1 && (await queue.counts()).active === 0);
       const redis = new Redis(TEST_REDIS_URL);
       try {
-        await waitFor(async () => (await redis.exists(`${prefix}:jobs:job-k`)) === 0, 'the job hash to be removed');
+        await waitFor('the job hash to be removed', async () => (await redis.exists(`${prefix}:jobs:job-k`)) === 0);
       } finally {
         redis.disconnect();
       }
     });
   });
 });
-
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolveSleep) => setTimeout(resolveSleep, 20));
-  }
-}

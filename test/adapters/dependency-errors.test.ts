@@ -7,7 +7,7 @@ import { s3Error } from '../../src/adapters/s3/s3-errors.js';
 import { toDatabaseError } from '../../src/adapters/sql/database-errors.js';
 import { isStorageFull } from '../../src/domain/dependency-errors.js';
 import { toThumbsmithError } from '../../src/domain/errors.js';
-import { freePort } from '../support/topology.js';
+import { freePort } from '../support/ports.js';
 
 /**
  * Classification of real failures, each produced for real on loopback (no hand-made error objects): which catalogue

@@ -13,6 +13,7 @@ import { createPostgresKysely } from '../../src/adapters/sql/postgres-kysely.js'
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { newImageId } from '../../src/domain/ids.js';
 import { describeMetadataStoresContract } from '../contract/metadata-stores.contract.js';
+import { freePort } from '../support/ports.js';
 import { adapterEnabled, TEST_POSTGRES_URL } from '../support/servers.js';
 
 const enabled = adapterEnabled('postgres');
@@ -52,15 +53,6 @@ function newPool(url: string, options: pg.PoolConfig = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max: 4, ...options });
   pool.on('error', () => {});
   return pool;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 describe.runIf(enabled)('PostgreSQL metadata store', () => {
@@ -133,7 +125,7 @@ describe.runIf(enabled)('PostgreSQL metadata store', () => {
 
     it('ping, queries and start-up against a closed port fail with TS_DATABASE_UNAVAILABLE', async () => {
       const url = new URL(scratch.url);
-      url.port = String(await closedPort());
+      url.port = String(await freePort());
       const pool = newPool(url.toString(), { connectionTimeoutMillis: 2_000 });
       try {
         const store = kyselyMetadataStores(createPostgresKysely(pool));

@@ -8,15 +8,21 @@ import type { ClaimedJob, JobConsumer, JobQueue } from '../../src/ports/job-queu
 import { describeJobQueueContract } from '../contract/job-queue.contract.js';
 import { makeQueueTempDir, openQueueDatabase, removeQueueTempDir } from '../support/queue-fixtures.js';
 import { adapterEnabled } from '../support/servers.js';
+import { SteppedClock } from '../support/stepped-clock.js';
+import { quietPeriod, waitFor } from '../support/wait.js';
+
+/** How often an idle test consumer looks for due jobs. */
+const POLL_MS = 50;
 
 describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
   describeJobQueueContract('sqlite', async (policy) => {
     const dir = await makeQueueTempDir();
     const file = join(dir, 'thumbsmith.db');
+    const clock = new SteppedClock();
     const open: Array<{ queue: JobQueue; database: Database.Database }> = [];
     const openQueue = () => {
       const database = openQueueDatabase(file);
-      const queue = createSqliteJobQueue(database, policy, { pollIntervalMs: 50 });
+      const queue = createSqliteJobQueue(database, policy, { pollIntervalMs: POLL_MS, clock });
       open.push({ queue, database });
       return queue;
     };
@@ -37,6 +43,11 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
         await closeAll();
         await removeQueueTempDir(dir);
       },
+      async advance(ms) {
+        clock.advance(ms);
+        // Two polls: every consumer has looked at the table at the new time.
+        await quietPeriod(2 * POLL_MS);
+      },
     };
   });
 
@@ -44,6 +55,7 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
     const policy = createRetryPolicy({ maxAttempts: 2, backoffMs: 50, backoffMaxMs: 100, leaseMs: 400 });
     let dir: string | undefined;
     let database: Database.Database | undefined;
+    let clock = new SteppedClock();
     const consumers: JobConsumer[] = [];
 
     async function openDatabase(): Promise<Database.Database> {
@@ -58,6 +70,7 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
       if (dir) await removeQueueTempDir(dir);
       dir = undefined;
       database = undefined;
+      clock = new SteppedClock();
     });
 
     it('creates its own table and index, and deletes acknowledged jobs', async () => {
@@ -92,7 +105,7 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
       ]);
       const seen: string[] = [];
       consumers.push(queue.consume(async (job) => void seen.push(job.id), { concurrency: 1 }));
-      await waitFor(() => seen.length === 1 && count(db) === 0, 'the row to be deleted');
+      await waitFor('the row to be deleted', () => seen.length === 1 && count(db) === 0);
     });
 
     it('wakes an idle consumer at once when the job is enqueued in the same process', async () => {
@@ -100,21 +113,23 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
       // A poll interval longer than the wait below: only the in-process wake-up can deliver the job in time.
       const queue = createSqliteJobQueue(db, policy, { pollIntervalMs: 60_000 });
       const seen: string[] = [];
-      consumers.push(queue.consume(async (job) => void seen.push(job.id), { concurrency: 1 }));
-      await sleep(100);
+      const consumer = queue.consume(async (job) => void seen.push(job.id), { concurrency: 1 });
+      consumers.push(consumer);
+      // Its first look at the (empty) table beats the heartbeat; from then on it sleeps for the whole interval.
+      await waitFor('the consumer to go idle', () => consumer.lastHeartbeat() !== undefined);
       await queue.enqueue({ name: 'render', data: { imageId: 'img_w' } }, { jobId: 'job-w' });
-      await waitFor(() => seen.length === 1, 'the woken consumer', 5_000);
+      await waitFor('the woken consumer', () => seen.length === 1, { timeoutMs: 5_000 });
       expect(seen).toEqual(['job-w']);
     });
 
     it('delivers a job whose lease expired after its last attempt, with attempt > maxAttempts', async () => {
       const db = await openDatabase();
-      const queue = createSqliteJobQueue(db, policy, { pollIntervalMs: 50 });
+      const queue = createSqliteJobQueue(db, policy, { pollIntervalMs: POLL_MS, clock });
       await queue.enqueue({ name: 'render', data: { imageId: 'img_l' } }, { jobId: 'job-l' });
       // What a worker that crashed during attempt 2 of 2 leaves behind.
       db.prepare(
         `UPDATE jobs SET state = 'active', attempt = 2, lease_token = 'crashed', lease_until = ? WHERE id = 'job-l'`,
-      ).run(Date.now() - 1);
+      ).run(clock.now() - 1);
       const seen: ClaimedJob[] = [];
       consumers.push(
         queue.consume(
@@ -125,7 +140,7 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
           { concurrency: 1 },
         ),
       );
-      await waitFor(async () => (await queue.counts()).dead === 1, 'the job to be dead');
+      await waitFor('the job to be dead', async () => (await queue.counts()).dead === 1);
       expect(seen.map((job) => [job.id, job.attempt, job.maxAttempts])).toEqual([['job-l', 3, 2]]);
       expect(db.prepare(`SELECT state, attempt, last_error FROM jobs`).get()).toEqual({
         state: 'dead',
@@ -136,30 +151,31 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
 
     it('aborts the handler when its lease is lost and leaves the new owner alone', async () => {
       const db = await openDatabase();
-      const queue = createSqliteJobQueue(db, policy, { pollIntervalMs: 50 });
+      const queue = createSqliteJobQueue(db, policy, { pollIntervalMs: POLL_MS, clock });
       let reason: unknown;
-      const lost = new Promise<void>((resolveLost) => {
-        consumers.push(
-          queue.consume(
-            async (_job, signal) => {
-              await new Promise<void>((resolveAbort) => signal.addEventListener('abort', () => resolveAbort()));
-              reason = signal.reason;
-              resolveLost();
-            },
-            { concurrency: 1 },
-          ),
-        );
+      let resolveLost!: () => void;
+      const lost = new Promise<void>((resolve) => {
+        resolveLost = resolve;
       });
+      const consumer = queue.consume(
+        async (_job, signal) => {
+          await new Promise<void>((resolveAbort) => signal.addEventListener('abort', () => resolveAbort()));
+          reason = signal.reason;
+          resolveLost();
+        },
+        { concurrency: 1 },
+      );
+      consumers.push(consumer);
       await queue.enqueue({ name: 'render', data: { imageId: 'img_s' } }, { jobId: 'job-s' });
-      await waitFor(() => count(db, `state = 'active'`) === 1, 'the claim');
+      await waitFor('the claim', () => count(db, `state = 'active'`) === 1);
       // Another worker took the job over (as if this one had stalled past its lease).
       db.prepare(`UPDATE jobs SET lease_token = 'other-worker', lease_until = ? WHERE id = 'job-s'`).run(
-        Date.now() + 60_000,
+        clock.now() + 60_000,
       );
       await lost;
       expect(reason).toBeInstanceOf(ThumbsmithError);
       expect((reason as ThumbsmithError).code).toBe('TS_QUEUE_UNAVAILABLE');
-      await sleep(100);
+      await waitFor('the handler to finish and try its ack', () => consumer.activeCount() === 0);
       // The handler resolved, but its ack matched no row: the new owner's lease stands.
       expect(db.prepare(`SELECT state, lease_token FROM jobs`).get()).toEqual({
         state: 'active',
@@ -186,14 +202,15 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
 
     it('close() stops the consumers it created', async () => {
       const db = await openDatabase();
-      const queue = createSqliteJobQueue(db, policy, { pollIntervalMs: 50 });
+      const queue = createSqliteJobQueue(db, policy, { pollIntervalMs: POLL_MS });
       const seen: string[] = [];
       queue.consume(async (job) => void seen.push(job.id), { concurrency: 2 });
       await queue.close();
       // Another queue on the same database enqueues; the closed queue's consumer must not take it.
       const other = createSqliteJobQueue(db, policy);
       await other.enqueue({ name: 'render', data: { imageId: 'img_z' } }, { jobId: 'job-z' });
-      await sleep(200);
+      // Four polls long: a consumer that still claimed would have taken the job by now.
+      await quietPeriod(4 * POLL_MS);
       expect(seen).toEqual([]);
       expect(await other.counts()).toMatchObject({ waiting: 1, active: 0 });
     });
@@ -202,16 +219,4 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite job queue', () => {
 
 function count(db: Database.Database, where = '1 = 1'): number {
   return (db.prepare(`SELECT count(*) AS n FROM jobs WHERE ${where}`).get() as { n: number }).n;
-}
-
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 }

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoopbackServer, startLoopbackServer } from '../fetcher/loopback-server.js';
+import { type CliOptions, type CliRun, runCli } from '../support/cli.js';
 import { makeJpeg, makePng, makeWebp } from '../support/images.js';
+import { freePort } from '../support/ports.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
-import { runCli } from './run-cli.js';
 
 interface UploadDocument {
   ok: boolean;
@@ -45,14 +44,9 @@ async function tree(dir: string): Promise<string[]> {
     .sort();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
+/** A client command (only the client's modules, as bin/thumbsmith.js starts them). */
+function runClient(args: string[], options: Omit<CliOptions, 'via'>): Promise<CliRun> {
+  return runCli(args, { ...options, via: 'client' });
 }
 
 async function dimensions(path: string) {
@@ -175,10 +169,13 @@ describe('thumbsmith upload (CLI against a live server)', () => {
   });
 
   it('prints one plain line per file when piped, saves only the chosen presets, and exits 0', async () => {
-    const run = await runCli(['upload', 'photos/a.jpg', 'photos/2024', '--out', 'chosen', '--presets', 'small,large'], {
-      cwd: work,
-      env,
-    });
+    const run = await runClient(
+      ['upload', 'photos/a.jpg', 'photos/2024', '--out', 'chosen', '--presets', 'small,large'],
+      {
+        cwd: work,
+        env,
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
@@ -206,7 +203,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
   it('uploads URLs with files: the server fetches them, --out names their folders by file name (--json)', async () => {
     const sunset = `${origin.origin}/pics/my%20sunset.jpg`;
     const otherA = `${origin.origin}/other/a.jpg`;
-    const run = await runCli(['upload', sunset, 'photos/a.jpg', otherA, '--wait', '--out', 'mixed', '--json'], {
+    const run = await runClient(['upload', sunset, 'photos/a.jpg', otherA, '--wait', '--out', 'mixed', '--json'], {
       cwd: work,
       env,
     });
@@ -256,7 +253,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
 
   it('a URL refused at once or failing to fetch is reported with its code and exit 1; the rest still uploads', async () => {
     const missing = `${origin.origin}/pics/missing.jpg`;
-    const run = await runCli(['upload', 'https://user:pw@example.com/a.jpg', missing, 'photos/a.png', '--wait'], {
+    const run = await runClient(['upload', 'https://user:pw@example.com/a.jpg', missing, 'photos/a.png', '--wait'], {
       cwd: work,
       env,
     });
@@ -279,14 +276,14 @@ describe('thumbsmith upload (CLI against a live server)', () => {
   });
 
   it('without --wait reports each upload as accepted and does not wait', async () => {
-    const run = await runCli(['upload', 'photos/a.png', '--server', service.url], { cwd: work });
+    const run = await runClient(['upload', 'photos/a.png', '--server', service.url], { cwd: work });
     expect(run.code, run.stderr).toBe(0);
     // Already `done` is possible: the same bytes were uploaded by the first test.
     expect(run.stdout).toMatch(/^uploaded +photos\/a\.png +img_\S+ +(queued|processing|done)\n1 file: 1 uploaded · /);
   });
 
   it('an unknown --presets name fails the image with a plain reason', async () => {
-    const run = await runCli(['upload', 'photos/a.jpg', '--out', 'nope', '--presets', 'huge'], { cwd: work, env });
+    const run = await runClient(['upload', 'photos/a.jpg', '--out', 'nope', '--presets', 'huge'], { cwd: work, env });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
       /^error +photos\/a\.jpg +img_\S+ +No preset huge on this server \(it has small, medium, large\)\./,
@@ -297,13 +294,13 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     const done = document.images.find((entry) => entry.file === 'photos/a.jpg')!.id!;
     const failed = document.images.find((entry) => entry.file === 'photos/bad/truncated.png')!.id!;
 
-    const status = await runCli(['status', done], { cwd: work, env });
+    const status = await runClient(['status', done], { cwd: work, env });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toBe(
       `${done}  done  a.jpg  JPEG 1200x800  small 150x100 jpeg, medium 400x267 jpeg, large 800x533 jpeg\n`,
     );
 
-    const mixed = await runCli(['status', done, failed, 'img_00000000000000000000000000', '--json'], {
+    const mixed = await runClient(['status', done, failed, 'img_00000000000000000000000000', '--json'], {
       cwd: work,
       env,
     });
@@ -319,7 +316,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
       ['img_00000000000000000000000000', 'not_found', 'TS_NOT_FOUND'],
     ]);
 
-    const get = await runCli(['get', done, '--out', 'got', '--presets', 'medium'], { cwd: work, env });
+    const get = await runClient(['get', done, '--out', 'got', '--presets', 'medium'], { cwd: work, env });
     expect(get.code, get.stderr).toBe(0);
     expect(get.stdout).toBe(`${done}  saved  a.jpg  medium -> got/${done}/\n`);
     expect(await tree(join(work, 'got'))).toEqual([`${done}/medium.jpg`]);
@@ -329,19 +326,19 @@ describe('thumbsmith upload (CLI against a live server)', () => {
       format: 'jpeg',
     });
 
-    const getFailed = await runCli(['get', failed, '--out', 'got'], { cwd: work, env });
+    const getFailed = await runClient(['get', failed, '--out', 'got'], { cwd: work, env });
     expect(getFailed.code).toBe(1);
     expect(getFailed.stdout).toMatch(/failed .*The image is damaged or incomplete/);
   });
 
   it('delete removes an image; deleting it again, or an unknown id, is "not found" with exit 1', async () => {
     const id = document.images.find((entry) => entry.file === 'photos/2024/beach.webp')!.id!;
-    const removed = await runCli(['delete', id], { cwd: work, env });
+    const removed = await runClient(['delete', id], { cwd: work, env });
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toBe(`${id}  deleted  beach.webp\n`);
     expect((await fetch(`${service.url}/v1/images/${id}`)).status).toBe(404);
 
-    const again = await runCli(['delete', id, '--json'], { cwd: work, env });
+    const again = await runClient(['delete', id, '--json'], { cwd: work, env });
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout)).toMatchObject({
       ok: false,
@@ -352,35 +349,13 @@ describe('thumbsmith upload (CLI against a live server)', () => {
 
   it('on a terminal shows a progress line with a bar, counts and bytes, and colours the summary', async (context) => {
     if (!existsSync('/usr/bin/script')) context.skip(); // util-linux `script` gives the child a pseudo-terminal
-    const command = [
-      process.execPath,
-      '--import',
-      import.meta.resolve('tsx'),
-      join(import.meta.dirname, 'client-main.ts'),
-    ]
-      .concat(['upload', 'photos/a.jpg', 'photos/2024', '--out', 'tty', '--server', service.url])
-      .map((part) => `'${part}'`)
-      .join(' ');
-    const output = await new Promise<string>((resolveRun, reject) => {
-      const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], {
-        cwd: work,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-      });
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`no exit in time:\n${text}`));
-      }, 45_000);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolveRun(text);
-        else reject(new Error(`exit ${code}:\n${text}`));
-      });
+    const run = await runClient(['upload', 'photos/a.jpg', 'photos/2024', '--out', 'tty', '--server', service.url], {
+      cwd: work,
+      terminal: true,
+      timeoutMs: 45_000,
     });
+    expect(run.code, run.stdout).toBe(0);
+    const output = run.stdout;
     // The status line is redrawn in place (carriage return + erase line) and names the phase, the counts and the bar.
     expect(output).toContain('\r\x1b[2K');
     expect(output).toMatch(/Uploading 0\/2 ▕ *▏ +0% · 0 B\/[\d.]+ kB · 0 done/);
@@ -391,20 +366,20 @@ describe('thumbsmith upload (CLI against a live server)', () => {
   });
 
   it('usage errors exit 2; an unreachable server exits 3 with one clear line', async () => {
-    const none = await runCli(['upload'], { cwd: work, env });
+    const none = await runClient(['upload'], { cwd: work, env });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('name files, folders or URLs to upload');
 
-    const missing = await runCli(['upload', 'no-such-folder'], { cwd: work, env });
+    const missing = await runClient(['upload', 'no-such-folder'], { cwd: work, env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such file or folder: no-such-folder');
 
-    const badOption = await runCli(['status', 'x', '--frobnicate'], { cwd: work, env });
+    const badOption = await runClient(['status', 'x', '--frobnicate'], { cwd: work, env });
     expect(badOption.code).toBe(2);
 
     // A port nobody listens on: one the system just handed out and took back.
     const closed = new URL(`http://127.0.0.1:${await freePort()}`);
-    const down = await runCli(['upload', 'photos/a.jpg', '--server', closed.origin, '--json'], { cwd: work });
+    const down = await runClient(['upload', 'photos/a.jpg', '--server', closed.origin, '--json'], { cwd: work });
     expect(down.code).toBe(3);
     expect(down.stderr).toBe(`thumbsmith: cannot reach ${closed.origin} (ECONNREFUSED)\n`);
   });

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../lifecycle/support.js';
+import { freePort } from '../support/ports.js';
 import { startService } from '../support/service-process.js';
-import { freePort } from '../support/topology.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

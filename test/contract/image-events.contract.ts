@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageEvent, ImageEvents } from '../../src/ports/image-events.js';
+import { quietPeriod, waitFor } from '../support/wait.js';
 
 export interface ImageEventsUnderTest {
   /** Two handles on one transport: in-process, the same object; on Redis, two connections (two "processes"). */
@@ -20,12 +20,8 @@ const event = (overrides: Partial<ImageEvent> = {}): ImageEvent => ({
 });
 
 /** Resolves once `events` holds `count` entries (bounded), so tests never sleep a fixed time to see a delivery. */
-async function until(events: unknown[], count: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (events.length < count) {
-    if (Date.now() > deadline) throw new Error(`got ${events.length} of ${count} events`);
-    await sleep(5);
-  }
+async function until(events: unknown[], count: number): Promise<void> {
+  await waitFor(`${count} events`, () => events.length >= count, { timeoutMs: 5_000, intervalMs: 5 });
 }
 
 /** The behaviour every ImageEvents adapter must show. */
@@ -85,7 +81,8 @@ export function describeImageEventsContract(name: string, make: () => Promise<Im
       await subject.subscriber.close();
       await subject.subscriber.close();
       if (subject.publisher !== subject.subscriber) await subject.publisher.publish(event());
-      await sleep(100);
+      // Long enough for a delivery that was still coming to arrive.
+      await quietPeriod(100);
       expect(got).toStrictEqual([]);
     });
   });

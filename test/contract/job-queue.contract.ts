@@ -11,6 +11,8 @@ import type {
   QueueCounts,
   RetryPolicy,
 } from '../../src/ports/job-queue.js';
+import { firstLine } from '../support/child-output.js';
+import { quietPeriod, waitFor } from '../support/wait.js';
 
 export interface JobQueueFixture {
   queue: JobQueue;
@@ -20,6 +22,12 @@ export interface JobQueueFixture {
   reopen?(): Promise<JobQueue>;
   /** Arguments after the policy for test/support/queue-crash-child.ts that open the same storage in a child. */
   childArgs?: string[];
+  /**
+   * Lets `ms` of the queue's time pass, for backoffs and lease expiries: a real wait where the queue keeps real
+   * time (BullMQ: Redis's clock), a clock step where it takes an injected clock (SQLite), followed by enough real
+   * time for its consumers to look at the table again.
+   */
+  advance(ms: number): Promise<void>;
 }
 
 export type MakeJobQueue = (policy: RetryPolicy) => Promise<JobQueueFixture>;
@@ -68,7 +76,7 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
         seen.push(job);
       });
 
-      await waitFor(async () => seen.length === 2 && isEmpty(await queue.counts()), 'both jobs acknowledged');
+      await waitFor('both jobs acknowledged', async () => seen.length === 2 && isEmpty(await queue.counts()));
       const byId = new Map(seen.map((job) => [job.id, job]));
       expect(byId.get('job-a')).toMatchObject({
         id: 'job-a',
@@ -89,10 +97,10 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
     });
 
     it('counts a waiting job and its age', async () => {
-      const { queue } = await open();
+      const { queue, advance } = await open();
       expect(await queue.counts()).toEqual({ ...EMPTY, oldestWaitingAgeMs: 0 });
       await queue.enqueue({ name: 'render', data: { imageId: 'img_w' } }, { jobId: 'job-w' });
-      await sleep(30);
+      await advance(30);
       const counts = await queue.counts();
       expect(counts).toMatchObject({ ...EMPTY, waiting: 1 });
       expect(counts.oldestWaitingAgeMs).toBeGreaterThan(0);
@@ -111,12 +119,12 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
         seen.push(job);
         await gate.promise;
       });
-      await waitFor(() => seen.length === 1, 'first delivery');
+      await waitFor('first delivery', () => seen.length === 1);
       await queue.enqueue({ name: 'render', data: { imageId: 'img_4' } }, { jobId: 'job-d' });
       expect(await queue.counts()).toMatchObject({ ...EMPTY, active: 1 });
       gate.resolve();
 
-      await waitFor(async () => isEmpty(await queue.counts()), 'acknowledged');
+      await waitFor('acknowledged', async () => isEmpty(await queue.counts()));
       expect(seen.map((job) => [job.id, job.data, job.attempt])).toEqual([['job-d', { imageId: 'img_1' }, 1]]);
     });
 
@@ -127,9 +135,9 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
         seen.push(job);
       });
       await queue.enqueue({ name: 'render', data: { imageId: 'img_1' } }, { jobId: 'job-again' });
-      await waitFor(async () => seen.length === 1 && isEmpty(await queue.counts()), 'first run acknowledged');
+      await waitFor('first run acknowledged', async () => seen.length === 1 && isEmpty(await queue.counts()));
       await queue.enqueue({ name: 'render', data: { imageId: 'img_2' } }, { jobId: 'job-again' });
-      await waitFor(async () => seen.length === 2 && isEmpty(await queue.counts()), 'second run acknowledged');
+      await waitFor('second run acknowledged', async () => seen.length === 2 && isEmpty(await queue.counts()));
       expect(seen.map((job) => [job.id, job.data, job.attempt])).toEqual([
         ['job-again', { imageId: 'img_1' }, 1],
         ['job-again', { imageId: 'img_2' }, 1],
@@ -138,7 +146,7 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
 
     it('delivers a job that threw again with the next attempt, after a backoff during which it is delayed', async () => {
       // Backoff 300–600 ms after the first attempt: long enough to see the job delayed.
-      const { queue } = await open({ ...POLICY, backoffMs: 600, backoffMaxMs: 600 });
+      const { queue, advance } = await open({ ...POLICY, backoffMs: 600, backoffMaxMs: 600 });
       const seen: ClaimedJob[] = [];
       const failedAt: number[] = [];
       consume(queue, async (job) => {
@@ -150,12 +158,13 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       });
       await queue.enqueue({ name: 'render', data: { imageId: 'img_r' } }, { jobId: 'job-r', carrier: TRACE });
 
-      await waitFor(async () => {
+      await waitFor('the failed job to be delayed', async () => {
         const counts = await queue.counts();
         return counts.delayed === 1 && counts.waiting === 0 && counts.active === 0;
-      }, 'the failed job to be delayed');
+      });
       expect(seen).toHaveLength(1);
-      await waitFor(async () => seen.length === 2 && isEmpty(await queue.counts()), 'second attempt acknowledged');
+      await advance(600);
+      await waitFor('second attempt acknowledged', async () => seen.length === 2 && isEmpty(await queue.counts()));
       expect(seen.map((job) => [job.id, job.attempt, job.data, job.carrier])).toEqual([
         ['job-r', 1, { imageId: 'img_r' }, TRACE],
         ['job-r', 2, { imageId: 'img_r' }, TRACE],
@@ -163,7 +172,7 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
     });
 
     it('makes a job dead after maxAttempts, delivers it no more, and accepts its id again', async () => {
-      const { queue } = await open({ ...POLICY, maxAttempts: 2 });
+      const { queue, advance } = await open({ ...POLICY, maxAttempts: 2 });
       let failing = true;
       const seen: ClaimedJob[] = [];
       consume(queue, async (job) => {
@@ -172,9 +181,9 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       });
       await queue.enqueue({ name: 'render', data: { imageId: 'img_x' } }, { jobId: 'job-x' });
 
-      await waitFor(async () => (await queue.counts()).dead === 1, 'the job to be dead');
+      await waitFor('the job to be dead', async () => (await queue.counts()).dead === 1);
       // Several times the longest backoff: a further delivery would have happened by now.
-      await sleep(4 * POLICY.backoffMaxMs);
+      await advance(4 * POLICY.backoffMaxMs);
       expect(seen.map((job) => [job.id, job.attempt, job.maxAttempts])).toEqual([
         ['job-x', 1, 2],
         ['job-x', 2, 2],
@@ -183,7 +192,7 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
 
       failing = false;
       await queue.enqueue({ name: 'render', data: { imageId: 'img_x2' } }, { jobId: 'job-x' });
-      await waitFor(async () => seen.length === 3 && isEmpty(await queue.counts()), 'the re-enqueued job acknowledged');
+      await waitFor('the re-enqueued job acknowledged', async () => seen.length === 3 && isEmpty(await queue.counts()));
       expect(seen[2]).toMatchObject({ id: 'job-x', attempt: 1, data: { imageId: 'img_x2' } });
     });
 
@@ -202,13 +211,13 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
           running++;
           peak = Math.max(peak, running);
           peakActiveCount = Math.max(peakActiveCount, consumer.activeCount());
-          await sleep(40);
+          await simulateWork(40);
           seen.push(job.id);
           running--;
         },
         3,
       );
-      await waitFor(async () => seen.length === 10 && isEmpty(await queue.counts()), 'all ten acknowledged');
+      await waitFor('all ten acknowledged', async () => seen.length === 10 && isEmpty(await queue.counts()));
       expect(peak).toBe(3);
       expect(peakActiveCount).toBeLessThanOrEqual(3);
       expect(new Set(seen).size).toBe(10);
@@ -222,7 +231,7 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
         return async (job, signal) => {
           seen.push({ job, consumer });
           signals.push(signal);
-          await sleep(1_200);
+          await simulateWork(1_200);
         };
       };
       consume(queue, handler(1));
@@ -230,8 +239,8 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       await queue.enqueue({ name: 'render', data: { imageId: 'img_s' } }, { jobId: 'job-slow' });
 
       await waitFor(
-        async () => seen.length > 1 || (seen.length === 1 && isEmpty(await queue.counts())),
         'the slow job acknowledged (or delivered twice)',
+        async () => seen.length > 1 || (seen.length === 1 && isEmpty(await queue.counts())),
       );
       expect(seen.map(({ job }) => [job.id, job.attempt])).toEqual([['job-slow', 1]]);
       expect(signals.map((signal) => signal.aborted)).toEqual([false]);
@@ -246,7 +255,7 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       const consumer = consume(queue, async (job, signal) => {
         seen.push(job.id);
         started.resolve();
-        await sleep(300);
+        await simulateWork(300);
         abortedSignal = signal.aborted;
         finished = true;
       });
@@ -259,16 +268,17 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       expect(finished).toBe(true);
       expect(abortedSignal).toBe(false);
       expect(consumer.activeCount()).toBe(0);
-      await waitFor(async () => isEmpty(await queue.counts()), 'the job acknowledged');
+      await waitFor('the job acknowledged', async () => isEmpty(await queue.counts()));
 
       await queue.enqueue({ name: 'render', data: { imageId: 'img_h' } }, { jobId: 'job-h' });
-      await sleep(300);
+      // Several polls long: a consumer that still claimed would have taken the job by now.
+      await quietPeriod(300);
       expect(seen).toEqual(['job-g']);
       expect(await queue.counts()).toMatchObject({ ...EMPTY, waiting: 1 });
     });
 
     it('stop() past its timeout aborts the handler, and the job comes back to another consumer', async () => {
-      const { queue } = await open();
+      const { queue, advance } = await open();
       const started = deferred();
       let reason: unknown;
       const first = consume(queue, async (_job, signal) => {
@@ -283,12 +293,14 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       await first.stop(200);
       expect(reason).toBeInstanceOf(ThumbsmithError);
       expect((reason as ThumbsmithError).code).toBe('TS_SHUTTING_DOWN');
+      // Nobody renews the stopped consumer's lease any more.
+      await advance(POLICY.leaseMs);
 
       const seen: ClaimedJob[] = [];
       consume(queue, async (job) => {
         seen.push(job);
       });
-      await waitFor(async () => seen.length === 1 && isEmpty(await queue.counts()), 'redelivery acknowledged');
+      await waitFor('redelivery acknowledged', async () => seen.length === 1 && isEmpty(await queue.counts()));
       expect(seen[0]).toMatchObject({ id: 'job-t', attempt: 2 });
     });
 
@@ -305,7 +317,7 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       consume(reopened, async (job) => {
         seen.push(job);
       });
-      await waitFor(async () => seen.length === 3 && isEmpty(await reopened.counts()), 'all three acknowledged');
+      await waitFor('all three acknowledged', async () => seen.length === 3 && isEmpty(await reopened.counts()));
       expect(seen.map((job) => [job.id, job.data, job.attempt]).sort()).toEqual([
         ['job-1', { imageId: 'img_1' }, 1],
         ['job-2', { imageId: 'img_2' }, 1],
@@ -335,12 +347,13 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       const fixture = await open();
       if (!fixture.childArgs) return context.skip();
       await crashWhileRunning(fixture, POLICY, 'job-k');
+      await fixture.advance(POLICY.leaseMs);
 
       const seen: ClaimedJob[] = [];
       consume(fixture.queue, async (job) => {
         seen.push(job);
       });
-      await waitFor(async () => seen.length === 1 && isEmpty(await fixture.queue.counts()), 'the recovered job acked');
+      await waitFor('the recovered job acked', async () => seen.length === 1 && isEmpty(await fixture.queue.counts()));
       expect(seen[0]).toMatchObject({ id: 'job-k', attempt: 2, data: { imageId: 'img_k' }, carrier: TRACE });
     });
 
@@ -349,14 +362,16 @@ export function describeJobQueueContract(name: string, makeQueue: MakeJobQueue):
       const fixture = await open(config);
       if (!fixture.childArgs) return context.skip();
       await crashWhileRunning(fixture, config, 'job-last');
+      await fixture.advance(POLICY.leaseMs);
 
       const seen: ClaimedJob[] = [];
       consume(fixture.queue, async (job) => {
         seen.push(job);
         throw new Error('still failing');
       });
-      await waitFor(async () => (await fixture.queue.counts()).dead === 1, 'the job to be dead');
-      await sleep(4 * POLICY.backoffMaxMs);
+      await waitFor('the job to be dead', async () => (await fixture.queue.counts()).dead === 1);
+      // Several times the longest backoff: a further delivery would have happened by now.
+      await fixture.advance(4 * POLICY.backoffMaxMs);
       expect(seen.map((job) => [job.id, job.attempt, job.maxAttempts])).toEqual([['job-last', 2, 1]]);
       expect(await fixture.queue.counts()).toMatchObject({ ...EMPTY, dead: 1 });
     });
@@ -367,17 +382,9 @@ function isEmpty(counts: QueueCounts): boolean {
   return counts.waiting === 0 && counts.active === 0 && counts.delayed === 0 && counts.dead === 0;
 }
 
-/** Polls `predicate` every 20 ms; fails with `what` after `timeoutMs`. */
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+/** Stands for a handler's work taking `ms` (not a wait for something to happen). */
+function simulateWork(ms: number): Promise<void> {
+  return new Promise((resolveWork) => setTimeout(resolveWork, ms));
 }
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
@@ -386,28 +393,4 @@ function deferred(): { promise: Promise<void>; resolve(): void } {
     resolveDeferred = resolvePromise;
   });
   return { promise, resolve: resolveDeferred };
-}
-
-/** The first stdout line of a child, or an error with its stderr when it exits or times out first. */
-function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolveLine, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`child printed nothing in ${timeoutMs} ms\n${stderr}`)), timeoutMs);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const newline = stdout.indexOf('\n');
-      if (newline >= 0) {
-        clearTimeout(timer);
-        resolveLine(stdout.slice(0, newline));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`child exited with ${code} before claiming\n${stderr}`));
-    });
-  });
 }

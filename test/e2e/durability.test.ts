@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { download, getImage, uploadOk, waitForFinal } from '../support/http.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { quietPeriod, waitFor } from '../support/wait.js';
 
 const running: ServiceProcess[] = [];
 const dirs = new Set<string>();
@@ -33,13 +33,11 @@ const smallJpeg = (shade: number) =>
     .jpeg()
     .toBuffer();
 
-async function waitForStatus(url: string, id: string, status: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await getImage(url, id)).status === status) return;
-    await sleep(5);
-  }
-  throw new Error(`image ${id} never reached ${status}`);
+function waitForStatus(url: string, id: string, status: string, timeoutMs: number): Promise<true> {
+  return waitFor(`image ${id} to be ${status}`, async () => (await getImage(url, id)).status === status, {
+    timeoutMs,
+    intervalMs: 5,
+  });
 }
 
 async function expectVariantsIntact(url: string, id: string) {
@@ -70,7 +68,8 @@ describe('durable embedded queue (real processes)', () => {
     const api = await start({ command: 'api' });
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) ids.push((await uploadOk(api.url, await smallJpeg(40 * i))).id);
-    await sleep(300);
+    // An API process runs no worker: given time, nothing picks the jobs up.
+    await quietPeriod(300);
     for (const id of ids) expect((await getImage(api.url, id)).status).toBe('queued');
     expect(await api.stop('SIGTERM')).toBe(0);
 

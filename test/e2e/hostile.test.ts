@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -48,6 +47,7 @@ import {
   tiffWithEntries,
 } from '../support/images.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { quietPeriod } from '../support/wait.js';
 import { cpuTicks, expectProblem, healthStatus, peakRssBytes, storedState, variantFiles } from './service-probes.js';
 
 const JOB_TIMEOUT_MS = 15_000;
@@ -698,7 +698,7 @@ async function expectIdleSoon(target: ServiceProcess, image: ImageJson | undefin
   let lastWindow = Number.NaN;
   while (!quiet && Date.now() - failedAt < 4_000) {
     const before = cpuTicks(pid);
-    await sleep(1_000);
+    await quietPeriod(1_000);
     lastWindow = cpuTicks(pid) - before;
     quiet = lastWindow < 30;
   }

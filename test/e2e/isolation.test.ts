@@ -5,13 +5,13 @@
  * process itself stays small and up, and the next normal image renders.
  */
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpegScanBomb, ztxtBomb } from '../support/bombs.js';
 import { getImage, type ImageJson, upload, uploadOk, waitForFinal } from '../support/http.js';
 import { makeJpeg, makePng } from '../support/images.js';
 import { isAlive, removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 import { cpuTicks, expectProblem, healthStatus, storedState, variantFiles } from './service-probes.js';
 
 const MEMORY_LIMIT_MB = 250;
@@ -52,14 +52,9 @@ function childPids(message: string, pool?: string): number[] {
     .map((line) => Number(line.pid));
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+/** Polls `check` until it answers (the pool's children take a while to start, die and be replaced). */
+function until<T>(what: string, check: () => T | undefined | false): Promise<Exclude<T, undefined | false>> {
+  return waitFor(what, check, { timeoutMs: 20_000 });
 }
 
 /** The pool's kill of the child that worked on an over-budget request with this code (the last such log line). */
@@ -104,7 +99,7 @@ describe('render isolation', () => {
     await expectProblem(await upload(service.url, bomb, { filename: 'bomb.png' }), 422, 'TS_RENDER_MEMORY');
     expect(await storedState(service.dataDir)).toEqual(before);
     const pid = await killedChild('probe', 'TS_RENDER_MEMORY');
-    await until(`probe child ${pid} gone`, () => (isAlive(pid) ? undefined : true));
+    await until(`probe child ${pid} gone`, () => !isAlive(pid));
     // The decoder's gigabytes were the child's: the service process never came near them.
     expect(servicePeakRssMb()).toBeLessThan(MEMORY_LIMIT_MB);
     await expectNormalImageRenders();
@@ -117,7 +112,7 @@ describe('render isolation', () => {
     expect((await waitForFinal(service.url, normal.id, POLL_MS)).status).toBe('done');
     await expectFailedOnce(bomb, 'TS_RENDER_TIMEOUT');
     const pid = await killedChild('render', 'TS_RENDER_TIMEOUT');
-    await until(`render child ${pid} gone`, () => (isAlive(pid) ? undefined : true));
+    await until(`render child ${pid} gone`, () => !isAlive(pid));
     await expectNormalImageRenders();
   }, 120_000);
 
@@ -129,7 +124,7 @@ describe('render isolation', () => {
     const image = await uploadOk(service.url, large, 'large.jpg');
     await expectFailedOnce(image, 'TS_RENDER_MEMORY');
     const pid = await killedChild('render', 'TS_RENDER_MEMORY');
-    await until(`render child ${pid} gone`, () => (isAlive(pid) ? undefined : true));
+    await until(`render child ${pid} gone`, () => !isAlive(pid));
     await expectNormalImageRenders();
   }, 120_000);
 
@@ -141,9 +136,7 @@ describe('render isolation', () => {
       ]);
       return childPids('imaging child started', 'render').filter((pid) => !gone.has(pid) && isAlive(pid));
     };
-    const started = await until('two render children', () =>
-      renderChildren().length >= 2 ? renderChildren() : undefined,
-    );
+    const started = await until('two render children', () => renderChildren().length >= 2 && renderChildren());
     const ticks = new Map(started.map((pid) => [pid, cpuTicks(pid)]));
     const bomb = await uploadOk(service.url, jpegScanBomb(4000, 4000), 'scans.jpg');
     // The child decoding the bomb is the one burning CPU.
@@ -165,7 +158,7 @@ describe('render isolation', () => {
       attempts: 2,
     });
     expect((await getImage(service.url, bomb.id)).status).toBe('failed');
-    await until('a replacement render child', () => (renderChildren().length >= 2 ? true : undefined));
+    await until('a replacement render child', () => renderChildren().length >= 2);
     await expectNormalImageRenders();
   }, 180_000);
 });

@@ -4,6 +4,7 @@ import { decodeBmp } from '../../src/imaging/decoders/bmp.js';
 import { decodeHeic } from '../../src/imaging/decoders/heic.js';
 import { DEFAULT_IMAGING_LIMITS, render } from '../../src/imaging/index.js';
 import { readHeicFixture } from '../support/images.js';
+import { quietPeriod } from '../support/wait.js';
 
 /** An 8-bit palette BMP of one colour, written directly (fast even at tens of megapixels). */
 function flatBmp8(width: number, height: number): Buffer {
@@ -72,7 +73,7 @@ describe('JS/wasm decoders run off the event loop and stop when told', () => {
     // The worker was terminated, not orphaned: this process (all its threads) is quiet right away, while the decode
     // left running would keep a core busy for about a second more (measured: 430 ms of CPU in the next 500 ms).
     const before = process.cpuUsage();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await quietPeriod(500);
     const used = process.cpuUsage(before);
     expect((used.user + used.system) / 1000).toBeLessThan(150);
     await expect(decodeBmp(flatBmp8(10, 10), undefined, { signal: AbortSignal.abort() })).rejects.toMatchObject({

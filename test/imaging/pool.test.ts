@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { DEFAULT_PRESET_VALUES, type Preset, withVersion } from '../../src/domain/preset.js';
@@ -19,6 +18,7 @@ import {
 import { jpegScanBomb, ztxtBomb } from '../support/bombs.js';
 import { makeJpeg, makePng } from '../support/images.js';
 import { isAlive } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 
 const PRESETS: Preset[] = [
   withVersion({ ...DEFAULT_PRESET_VALUES, name: 'small', width: 64, height: 64 }),
@@ -55,28 +55,28 @@ afterEach(async () => {
 
 /** The pids of a pool once it has `count` ready children (bounded wait). */
 async function childPids(imaging: ImagingPool, count: number): Promise<number[]> {
-  const deadline = Date.now() + 20_000;
-  while (imaging.health().pids.length < count || imaging.health().busy > 0) {
-    if (Date.now() > deadline) throw new Error(`pool has ${imaging.health().pids.length} children, not ${count}`);
-    await sleep(20);
-  }
-  return imaging.health().pids;
+  const { pids } = await waitFor(
+    `${count} ready children`,
+    () => {
+      const health = imaging.health();
+      return health.pids.length >= count && health.busy === 0 && health;
+    },
+    { timeoutMs: 20_000 },
+  );
+  return pids;
 }
 
 /** Waits until the pool is working on a request and returns that child's pid. */
 async function busyPid(imaging: ImagingPool): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  while (imaging.health().busy === 0) {
-    if (Date.now() > deadline) throw new Error('the pool never started the request');
-    await sleep(10);
-  }
+  await waitFor('the pool to start the request', () => imaging.health().busy > 0, {
+    timeoutMs: 20_000,
+    intervalMs: 10,
+  });
   return imaging.health().pids[0]!;
 }
 
 async function expectGone(pid: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(20);
-  expect(isAlive(pid), `child ${pid} still alive`).toBe(false);
+  await waitFor(`child ${pid} to be gone`, () => !isAlive(pid), { timeoutMs: 10_000 });
 }
 
 let slowJpeg: Buffer;

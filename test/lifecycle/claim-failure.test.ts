@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { getImage, uploadOk, waitForFinal } from '../support/http.js';
-import { waitFor } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 import { jpeg, tempDataDirs, withService } from './support.js';
 
 const newDataDir = tempDataDirs();
@@ -22,12 +22,15 @@ describe('a delivery failing at markProcessing', () => {
         db.exec(`create trigger refuse_claim before update of status on images when new.status = 'processing'
                  begin select raise(abort, 'claim refused by the test'); end`);
         const { id } = await uploadOk(service.url, await jpeg(60));
-        const logged = await waitFor('the failed delivery to be logged', 15_000, async () =>
-          service.logs.find(
-            (line) =>
-              line.imageId === id &&
-              line.msg === 'delivery failed before the image could be claimed; it will be retried',
-          ),
+        const logged = await waitFor(
+          'the failed delivery to be logged',
+          async () =>
+            service.logs.find(
+              (line) =>
+                line.imageId === id &&
+                line.msg === 'delivery failed before the image could be claimed; it will be retried',
+            ),
+          { timeoutMs: 15_000 },
         );
         expect(logged.code).toBe('TS_INTERNAL');
         const waiting = await getImage(service.url, id);

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../src/adapters/fs/fs-blob-store.js';
@@ -15,7 +14,7 @@ import { tempFilePath } from '../../src/service/temp-files.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { download, uploadOk, waitForFinal } from '../support/http.js';
 import { startService } from '../support/service-process.js';
-import { waitFor } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 import { filesUnder, jpeg, runCli, slowPng, tempDataDirs, withService } from './support.js';
 
 /**
@@ -46,8 +45,10 @@ const tempFiles = (dataDir: string) => readdir(join(dataDir, 'tmp'));
 
 /** Waits until a spool file of an upload in progress exists in DATA_DIR/tmp, and answers its name. */
 function spoolFile(dataDir: string): Promise<string> {
-  return waitFor('the upload to be spooling', 15_000, async () =>
-    (await tempFiles(dataDir)).find((name) => name.startsWith('upload-')),
+  return waitFor(
+    'the upload to be spooling',
+    async () => (await tempFiles(dataDir)).find((name) => name.startsWith('upload-')),
+    { timeoutMs: 15_000 },
   );
 }
 
@@ -194,10 +195,14 @@ describe('crash leftovers', () => {
       await leakReferences(dataDir, 51);
       expect((await leftovers(dataDir)).unreferencedContents).toHaveLength(2);
       // The row goes first, its blobs right after: wait for both.
-      await waitFor('the sweeper to reap the leaked references and their blobs', 15_000, async () => {
-        const left = await leftovers(dataDir);
-        return JSON.stringify(left) === JSON.stringify(NOTHING_LEFT) ? left : undefined;
-      });
+      await waitFor(
+        'the sweeper to reap the leaked references and their blobs',
+        async () => {
+          const left = await leftovers(dataDir);
+          return JSON.stringify(left) === JSON.stringify(NOTHING_LEFT) ? left : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
       expect(service.logs.some((line) => line.msg === 'leaked content references reaped')).toBe(true);
       expect((await download(service.url, live.id, 'small')).status).toBe(200);
     });
@@ -213,11 +218,11 @@ describe('crash leftovers', () => {
       try {
         // Kill the moment the reference is taken: the original's put and the row's insert are still to come. Polled
         // every millisecond (bounded), as the window is short.
-        const deadline = Date.now() + 30_000;
-        while ((db.prepare('select count(*) as n from contents').get() as { n: number }).n === 0) {
-          if (Date.now() > deadline) throw new Error('the upload never took its content reference');
-          await sleep(1);
-        }
+        await waitFor(
+          'the upload to take its content reference',
+          () => (db.prepare('select count(*) as n from contents').get() as { n: number }).n > 0,
+          { timeoutMs: 30_000, intervalMs: 1 },
+        );
       } finally {
         db.close();
       }

@@ -10,7 +10,7 @@ import { createFsBlobStore } from '../../src/adapters/fs/fs-blob-store.js';
 import { toDatabaseError } from '../../src/adapters/sql/database-errors.js';
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { upload, uploadOk, waitForFinal } from '../support/http.js';
-import { waitFor } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 import { filesUnder, withService } from './support.js';
 
 /**
@@ -126,10 +126,14 @@ describe.runIf(canMount)('a full disk (DATA_DIR on a tmpfs)', () => {
       expect(await readiness()).toMatchObject({ status: 200, disk: { ok: true } });
 
       const filler = await fill(dataDir, 'filler', 4 * 1024 * 1024);
-      const low = await waitFor('readiness to report the low disk', 10_000, async () => {
-        const answer = await readiness();
-        return answer.status === 503 ? answer : undefined;
-      });
+      const low = await waitFor(
+        'readiness to report the low disk',
+        async () => {
+          const answer = await readiness();
+          return answer.status === 503 ? answer : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
       expect(low.disk).toMatchObject({ ok: false, code: 'TS_STORAGE_FULL' });
       expect(low.disk?.freeMb).toBeLessThan(8);
       // A small upload that would fit is refused all the same: the floor keeps the disk from filling at all.
@@ -137,9 +141,9 @@ describe.runIf(canMount)('a full disk (DATA_DIR on a tmpfs)', () => {
       expect(await filesUnder(join(dataDir, 'tmp'))).toEqual([]);
 
       await rm(filler);
-      await waitFor('readiness to recover', 10_000, async () =>
-        (await readiness()).status === 200 ? true : undefined,
-      );
+      await waitFor('readiness to recover', async () => (await readiness()).status === 200, {
+        timeoutMs: 10_000,
+      });
       const accepted = await uploadOk(service.url, await noisyPng(), 'after.png');
       expect((await waitForFinal(service.url, accepted.id)).status).toBe('done');
     });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getImage, type ImageJson, uploadOk, waitForFinal } from '../support/http.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 import { filesUnder, jpeg, slowPng } from './support.js';
 
 let service: ServiceProcess;
@@ -112,21 +113,26 @@ describe('DELETE /v1/images/{id}', () => {
     const bytes = await slowPng(1, 7000);
     const { id, original } = await uploadOk(service.url, bytes, 'slow.png');
     // Wait until the worker has it, then delete under its feet.
-    const deadline = Date.now() + 20_000;
-    while ((await getImage(service.url, id)).status !== 'processing' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitFor(
+      'the worker to take the image',
+      async () => (await getImage(service.url, id)).status === 'processing',
+      {
+        timeoutMs: 20_000,
+        intervalMs: 5,
+      },
+    );
     expect((await fetch(`${service.url}/v1/images/${id}`, { method: 'DELETE' })).status).toBe(204);
     const contentDir = join(service.dataDir, 'blobs', 'content', original!.sha256);
     // The job finishes (its log line says the variants were discarded) and the row stays gone.
-    const finished = Date.now() + 30_000;
-    while (!service.logs.some((l) => l.imageId === id && String(l.msg).startsWith('image deleted while rendering'))) {
-      if (Date.now() > finished) {
-        const lines = service.logs.filter((l) => l.imageId === id).map((l) => l.msg);
-        throw new Error(`the render job never reported the discard; log lines: ${JSON.stringify(lines)}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      'the render job to report the discard',
+      () => {
+        const lines = service.logs.filter((l) => l.imageId === id).map((l) => String(l.msg));
+        if (lines.some((msg) => msg.startsWith('image deleted while rendering'))) return true;
+        throw new Error(`log lines so far: ${JSON.stringify(lines)}`);
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     await problem(await fetch(`${service.url}/v1/images/${id}`), 404, 'TS_NOT_FOUND');
     expect(await filesUnder(contentDir)).toStrictEqual([]);
   });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { download, getImage, type ImageJson, uploadOk, waitForFinal } from '../support/http.js';
+import { waitFor } from '../support/wait.js';
 import { filesUnder, jpeg, runCli, tempDataDirs, withService } from './support.js';
 
 const newDataDir = tempDataDirs();
@@ -34,13 +35,14 @@ describe('preset changes (embedded default, real processes)', () => {
 
     await withService({ dataDir, env: after }, async (service) => {
       for (const id of ids) {
-        const deadline = Date.now() + 30_000;
-        let image = await getImage(service.url, id);
-        while (variantOf(image, 'medium')?.presetVersion === oldMedium.presetVersion) {
-          if (Date.now() > deadline) throw new Error(`${id} was not re-rendered`);
-          await new Promise((r) => setTimeout(r, 50));
-          image = await getImage(service.url, id);
-        }
+        const image = await waitFor(
+          `${id} to be re-rendered`,
+          async () => {
+            const image = await getImage(service.url, id);
+            return variantOf(image, 'medium')?.presetVersion !== oldMedium.presetVersion && image;
+          },
+          { timeoutMs: 30_000, intervalMs: 50 },
+        );
         expect(image.status).toBe('done');
         expect(variantOf(image, 'small')?.presetVersion).toBe(variantOf(old, 'small')?.presetVersion);
         const medium = variantOf(image, 'medium')!;

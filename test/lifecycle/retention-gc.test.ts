@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { contentOriginalKey, newContentGeneration } from '../../src/domain/content-keys.js';
 import { newImageId } from '../../src/domain/ids.js';
 import { uploadOk, waitForFinal } from '../support/http.js';
+import { waitFor } from '../support/wait.js';
 import { filesUnder, jpeg, runCli, tempDataDirs, withService } from './support.js';
 
 const newDataDir = tempDataDirs();
@@ -17,16 +18,14 @@ describe('retention and garbage collection', () => {
       expect(image.status).toBe('done');
       const contentDir = join(dataDir, 'blobs', 'content', image.original!.sha256);
       expect(await filesUnder(contentDir)).toHaveLength(4);
-      const deadline = Date.now() + 20_000;
-      while ((await fetch(`${service.url}/v1/images/${image.id}`)).status !== 404) {
-        if (Date.now() > deadline) throw new Error('retention never deleted the image');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const bound = { timeoutMs: 20_000, intervalMs: 50 };
+      await waitFor(
+        'retention to delete the image',
+        async () => (await fetch(`${service.url}/v1/images/${image.id}`)).status === 404,
+        bound,
+      );
       // The row goes first, its blobs right after (then the log line): wait for the line, then look.
-      while (!service.logs.some((l) => l.msg === 'retention deleted images')) {
-        if (Date.now() > deadline) throw new Error('retention never reported');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('retention to report', () => service.logs.some((l) => l.msg === 'retention deleted images'), bound);
       expect(await filesUnder(contentDir)).toStrictEqual([]);
     });
   });

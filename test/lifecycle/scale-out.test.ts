@@ -5,6 +5,7 @@ import { contentOriginalKey, newContentGeneration } from '../../src/domain/conte
 import { download, getImage, type ImageJson, uploadOk, waitForFinal } from '../support/http.js';
 import { adapterEnabled } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 import { jpeg, readSse, runCli, slowPng, startReceiver, startScaleOut } from './support.js';
 
 const enabled = adapterEnabled('postgres') && adapterEnabled('redis') && adapterEnabled('s3');
@@ -66,9 +67,9 @@ describe.runIf(enabled)('lifecycle in scale-out (api + worker processes, Postgre
     expect(last.variants).toHaveLength(3);
     // The worker, not the API, rendered it. Its log line follows the committed `done` that answered the API, so it
     // may still be on its way through the pipe.
-    const rendered = () => worker.logs.some((l) => l.imageId === id && l.msg === 'image done');
-    for (let waited = 0; !rendered() && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-    expect(rendered()).toBe(true);
+    await waitFor('the worker’s log line', () => worker.logs.some((l) => l.imageId === id && l.msg === 'image done'), {
+      timeoutMs: 5_000,
+    });
   });
 
   it('the tenant stream hears about images finished by the worker', async () => {
@@ -143,12 +144,8 @@ describe.runIf(enabled)('lifecycle in scale-out (api + worker processes, Postgre
     const response = await fetch(`${api.url}/v1/images`, { method: 'POST', body: form });
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as ImageJson;
-    const deadline = Date.now() + 30_000;
     const mine = () => receiver.received.filter((r) => r.body.includes(id));
-    while (!mine().some((r) => r.answered === 204)) {
-      if (Date.now() > deadline) throw new Error(`no delivery: ${JSON.stringify(mine())}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor('a successful delivery', () => mine().some((r) => r.answered === 204), { timeoutMs: 30_000 });
     expect(mine().map((r) => r.answered)).toStrictEqual([500, 500, 204]);
     expect(new Set(mine().map((r) => r.headers['thumbsmith-event-id'])).size).toBe(1);
     for (const delivery of mine()) {

@@ -1,8 +1,11 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { type ImageJson, uploadOk } from '../support/http.js';
 import { removeDataDir, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 import { jpeg, readSse } from './support.js';
 
 describe('graceful shutdown with long-lived requests (embedded API process)', () => {
@@ -46,10 +49,14 @@ describe('graceful shutdown with long-lived requests (embedded API process)', ()
         headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
         body: Readable.from(body()),
       });
-      // Let the upload reach the server, then ask the process to stop.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Once the upload is spooling on the server, ask the process to stop; the rest of the body follows the drain.
+      await waitFor('the upload to be spooling', async () =>
+        (await readdir(join(service.dataDir, 'tmp')).catch(() => [])).some((name) => name.startsWith('upload-')),
+      );
       const stopping = service.stop('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitFor('the drain to begin', () =>
+        service.logs.some((line) => line.msg === 'shutting down: draining requests and jobs'),
+      );
       signalled();
 
       const uploaded = await uploading;

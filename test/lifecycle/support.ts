@@ -1,17 +1,15 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll } from 'vitest';
+import { type CliRun, runCli as runThumbsmith } from '../support/cli.js';
 import { startS3Server } from '../support/s3-server.js';
 import { TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { createScratchDatabase } from '../support/topology.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A small JPEG whose bytes (and so SHA-256) depend on `seed`. */
 export function jpeg(seed: number, width = 320, height = 240): Promise<Buffer> {
@@ -38,35 +36,9 @@ export async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Runs `thumbsmith <args>` to completion (bounded) and returns its exit code and output. */
-export function runCli(
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs = 60_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`thumbsmith ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+/** Runs `thumbsmith <args>` from the repository root, logging JSON at `warn` (bounded). */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+  return runThumbsmith(args, { env: { LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...env }, timeoutMs });
 }
 
 export interface SseEvent {

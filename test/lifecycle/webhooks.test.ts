@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ImageJson, upload, uploadOk, waitForFinal } from '../support/http.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 import { jpeg, startReceiver } from './support.js';
 
 const SECRET = 'whsec-test-0123456789';
@@ -41,12 +42,8 @@ describe('webhooks: signed, retried with backoff, at least once with a stable ev
     const response = await uploadWithCallback(await jpeg(20), receiver.url);
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as ImageJson;
-    const deadline = Date.now() + 30_000;
     const forImage = () => receiver.received.filter((r) => r.body.includes(id));
-    while (!forImage().some((r) => r.answered === 204)) {
-      if (Date.now() > deadline) throw new Error(`no successful delivery: ${JSON.stringify(forImage())}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor('a successful delivery', () => forImage().some((r) => r.answered === 204), { timeoutMs: 30_000 });
     const deliveries = forImage();
     expect(deliveries.map((d) => d.answered)).toStrictEqual([500, 500, 204]);
     const eventIds = new Set(deliveries.map((d) => d.headers['thumbsmith-event-id']));
@@ -116,11 +113,9 @@ describe('webhooks: signed, retried with backoff, at least once with a stable ev
         .toBuffer();
       const { id } = await uploadOk(failing.url, png.subarray(0, Math.floor(png.length * 0.6)), 'cut.png');
       expect((await waitForFinal(failing.url, id, 60_000)).status).toBe('failed');
-      const deadline = Date.now() + 30_000;
-      while (!global.received.some((r) => r.body.includes(id))) {
-        if (Date.now() > deadline) throw new Error('no delivery to WEBHOOK_URL');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('a delivery to WEBHOOK_URL', () => global.received.some((r) => r.body.includes(id)), {
+        timeoutMs: 30_000,
+      });
       const body = JSON.parse(global.received.find((r) => r.body.includes(id))!.body) as {
         type: string;
         image: ImageJson;

@@ -10,6 +10,7 @@ import {
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
 import { keysCli } from '../support/keys.js';
+import { waitFor } from '../support/wait.js';
 import { uploadInOneWrite } from './one-write-upload.js';
 
 const SECRET = 'k'.repeat(40);
@@ -58,12 +59,14 @@ describe('API keys, tenants, signed URLs, security headers (in process, on a rea
     const response = await uploadAs(acme);
     expect(response.status).toBe(202);
     const id = ((await response.json()) as ImageJson).id;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      image = (await (await api(`/v1/images/${id}`, { headers: bearer(acme) })).json()) as ImageJson;
-      if (image.status === 'done' || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    image = await waitFor(
+      'the image to be done',
+      async () => {
+        const answer = (await (await api(`/v1/images/${id}`, { headers: bearer(acme) })).json()) as ImageJson;
+        return answer.status === 'done' && answer;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     expect(image.status).toBe('done');
   }, 90_000);
 

@@ -3,7 +3,8 @@ import { TokenBuckets } from '../../src/http/rate-limit.js';
 import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg, makePng } from '../support/images.js';
-import { type Answer, uploadInOneWrite } from './one-write-upload.js';
+import { waitFor } from '../support/wait.js';
+import { uploadInOneWrite } from './one-write-upload.js';
 
 async function post(url: string, bytes: Buffer, headers: Record<string, string> = {}) {
   const form = new FormData();
@@ -78,13 +79,14 @@ describe('rate limits and the queue bound (in process, on a real socket, no work
     const bytes = await makeJpeg({ width: 16, height: 16 });
     expect((await uploadInOneWrite(service.url, bytes)).status).toBe(202);
     // The depth is cached for up to a second: poll (bounded) until the refusal shows.
-    let refused: Answer | undefined;
-    for (let i = 0; i < 40 && !refused; i++) {
-      const answer = await uploadInOneWrite(service.url, bytes);
-      if (answer.status === 503) refused = answer;
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!refused) throw new Error('the queue bound never answered 503');
+    const refused = await waitFor(
+      'the queue bound to answer 503',
+      async () => {
+        const answer = await uploadInOneWrite(service.url, bytes);
+        return answer.status === 503 && answer;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(refused.headers['retry-after']).toBe('5');
     expect(refused.body.code).toBe('TS_QUEUE_FULL');
 

@@ -7,6 +7,7 @@ import type { Scope } from '../../src/domain/api-keys.js';
 import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
+import { waitFor } from '../support/wait.js';
 import { head, openRaw, parseAnswer, type RawConnection, rawRequest } from './raw-http.js';
 
 const ORIGIN = 'https://app.example.com';
@@ -33,11 +34,7 @@ function noisePng(side: number): Promise<Buffer> {
 
 /** Polls (bounded) until the connection has received a whole header block. */
 async function headersOf(connection: RawConnection, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!connection.received().includes('\r\n\r\n')) {
-    if (Date.now() > deadline) throw new Error(`no headers in ${timeoutMs} ms: ${connection.received()}`);
-    await sleep(20);
-  }
+  await waitFor('a whole header block', () => connection.received().includes('\r\n\r\n'), { timeoutMs });
   return parseAnswer(connection.received());
 }
 
@@ -47,9 +44,15 @@ async function tempFiles(dataDir: string): Promise<string[]> {
 
 /** Polls (bounded) until no upload temp file is left. */
 async function expectNoTempFiles(dataDir: string) {
-  const deadline = Date.now() + 10_000;
-  while ((await tempFiles(dataDir)).length > 0 && Date.now() < deadline) await sleep(50);
-  expect(await tempFiles(dataDir)).toEqual([]);
+  await waitFor(
+    'no upload temp file left',
+    async () => {
+      const left = await tempFiles(dataDir);
+      if (left.length > 0) throw new Error(`left: ${left.join(', ')}`);
+      return true;
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
 }
 
 /** The API role in this process on a free port, logging at `info`: the edge's answers need no process of their own. */
@@ -274,13 +277,14 @@ describe('an upload refused while the queue is full (in process, no workers)', (
       fetch(`${service.url}/v1/images`, { method: 'POST', headers: { 'content-type': type }, body });
     // One waiting image fills the queue (bound 1, no workers); its depth is read at most once a second.
     expect((await send(small.type, small.body)).status).toBe(202);
-    let full: Response | undefined;
-    for (let i = 0; i < 40 && !full; i++) {
-      const answer = await send('multipart/form-data; boundary=x', big);
-      if (answer.status === 503) full = answer;
-      else await sleep(100);
-    }
-    if (!full) throw new Error('the queue bound never answered 503');
+    const full = await waitFor(
+      'the queue bound to answer 503',
+      async () => {
+        const answer = await send('multipart/form-data; boundary=x', big);
+        return answer.status === 503 && answer;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     expect(full.headers.get('retry-after')).toBe('5');
     expect(((await full.json()) as { code: string }).code).toBe('TS_QUEUE_FULL');
     await expectNoTempFiles(service.dataDir);

@@ -10,6 +10,7 @@ import { type LoopbackServer, startLoopbackServer } from '../fetcher/loopback-se
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg, makePng } from '../support/images.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 
 interface Problem {
   code: string;
@@ -269,16 +270,15 @@ describe('upload by URL, loopback allowed for the test servers (real process)', 
 
   it('a URL image deleted while its original is being fetched leaves no blob behind', async () => {
     const accepted = await postUrl(service, { url: url('/held.jpg') });
-    const deadline = Date.now() + 10_000;
-    while (held.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor('the fetch to reach the origin', () => held.length > 0, { timeoutMs: 10_000, intervalMs: 10 });
     expect(held).toHaveLength(1);
     expect((await fetch(`${service.url}/v1/images/${accepted.body.id}`, { method: 'DELETE' })).status).toBe(204);
     held[0]?.writeHead(200, { 'content-type': 'image/jpeg' }).end(unique);
-    const dropped = Date.now() + 10_000;
-    const droppedLine = () =>
-      service.logs.some((line) => line.imageId === accepted.body.id && String(line.msg).includes('job dropped'));
-    while (!droppedLine() && Date.now() < dropped) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(droppedLine()).toBe(true);
+    await waitFor(
+      'the job to be dropped',
+      () => service.logs.some((line) => line.imageId === accepted.body.id && String(line.msg).includes('job dropped')),
+      { timeoutMs: 10_000 },
+    );
     const sha256 = createHash('sha256').update(unique).digest('hex');
     expect((await filesUnder(join(service.dataDir, 'blobs'))).filter((file) => file.includes(sha256))).toEqual([]);
     expect(await filesUnder(join(service.dataDir, 'tmp'))).toEqual([]);
@@ -388,13 +388,16 @@ describe('upload by URL with a host allow-list and a queue bound (real process, 
     expect(listed.body).toMatchObject({ status: 'queued', original: null, sourceUrl: 'https://cdn.example.com/a.jpg' });
     expect((await postUrl(service, { url: 'https://a.b.photos.example/b.jpg' })).status).toBe(202);
     // The depth is cached for up to a second: poll (bounded) until the refusal shows.
-    let shed: Awaited<ReturnType<typeof postUrl>> | undefined;
-    for (let i = 0; i < 30 && shed?.status !== 503; i++) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-      shed = await postUrl(service, { url: `https://cdn.example.com/${i}.jpg` });
-    }
-    expect(shed?.status).toBe(503);
-    expect(shed?.body.code).toBe('TS_QUEUE_FULL');
-    expect(shed?.headers.get('retry-after')).toMatch(/^\d+$/);
+    let attempt = 0;
+    const shed = await waitFor(
+      'the queue bound to answer 503',
+      async () => {
+        const answer = await postUrl(service, { url: `https://cdn.example.com/${attempt++}.jpg` });
+        return answer.status === 503 && answer;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(shed.body.code).toBe('TS_QUEUE_FULL');
+    expect(shed.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 });

@@ -12,7 +12,7 @@ import { ContentBlobs } from '../../src/service/content-blobs.js';
 import { VariantRefresher } from '../../src/service/variant-refresh.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { startWorker } from '../../src/worker/worker.js';
-import { waitFor } from './topology.js';
+import { waitFor } from './wait.js';
 
 /**
  * Thumbsmith's whole service inside the test process, on the embedded adapters (SQLite, a blob directory, the
@@ -162,10 +162,14 @@ export function runRenderJob(
 export async function workOffQueue(runtime: Runtime, timeoutMs = 30_000): Promise<void> {
   const consumer = startWorker(runtime.queue, runtime.handlers, 1);
   try {
-    await waitFor('the queue to empty', timeoutMs, async () => {
-      const { waiting, active, delayed } = await runtime.queue.counts();
-      return waiting + active + delayed === 0 ? true : undefined;
-    });
+    await waitFor(
+      'the queue to empty',
+      async () => {
+        const { waiting, active, delayed } = await runtime.queue.counts();
+        return waiting + active + delayed === 0;
+      },
+      { timeoutMs },
+    );
   } finally {
     await consumer.stop();
   }

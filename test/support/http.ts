@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-
 // The tests read the API's image JSON exactly as the command-line client does.
 import type { ImageJson } from '../../src/client/api-client.js';
+import { waitFor } from './wait.js';
 
 export type { ImageJson };
 
@@ -33,14 +32,15 @@ export async function getImage(baseUrl: string, id: string): Promise<ImageJson> 
 }
 
 /** Polls until the image is `done` or `failed` (bounded). */
-export async function waitForFinal(baseUrl: string, id: string, timeoutMs = 30_000): Promise<ImageJson> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const image = await getImage(baseUrl, id);
-    if (image.status === 'done' || image.status === 'failed') return image;
-    if (Date.now() > deadline) throw new Error(`image ${id} still ${image.status} after ${timeoutMs} ms`);
-    await sleep(50);
-  }
+export function waitForFinal(baseUrl: string, id: string, timeoutMs = 30_000): Promise<ImageJson> {
+  return waitFor(
+    `image ${id} to be done or failed`,
+    async () => {
+      const image = await getImage(baseUrl, id);
+      return (image.status === 'done' || image.status === 'failed') && image;
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
 }
 
 export async function download(baseUrl: string, id: string, preset: string): Promise<Response> {

@@ -4,40 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import sharp from 'sharp';
+import { freePort } from './ports.js';
 import { TEST_POSTGRES_URL } from './servers.js';
 import type { ServiceProcess } from './service-process.js';
-
-/** A TCP port nobody listens on right now (bound and released by the OS). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { waitFor } from './wait.js';
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Polls `probe` until it returns a value other than `undefined`, or throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // PostgreSQL: a fresh database on the machine's server per test
@@ -124,7 +99,7 @@ export async function startPrivateRedis(options: { appendonly: boolean }): Promi
       started.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`))),
     );
     exited.catch(() => {});
-    await Promise.race([waitFor('redis-server PING', 15_000, () => pingRedis(port)), exited]);
+    await Promise.race([waitFor('redis-server PING', () => pingRedis(port), { timeoutMs: 15_000 }), exited]);
   };
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const running = child;

@@ -7,36 +7,11 @@ import { uploadOk, waitForFinal } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
 import { Scrape } from '../support/prometheus-text.js';
 import { deleteQueuePrefix, uniqueQueuePrefix } from '../support/queue-fixtures.js';
+import { readiness } from '../support/readiness.js';
 import { adapterEnabled, TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
-import {
-  createScratchDatabase,
-  type ScratchDatabase,
-  startTcpProxy,
-  type TcpProxy,
-  waitFor,
-} from '../support/topology.js';
-
-interface HeartbeatView {
-  workerId: string;
-  pid: number;
-  hostname: string;
-  lastHeartbeat: string;
-  ageMs: number;
-  fresh: boolean;
-  active: number;
-  concurrency: number;
-}
-interface ReadinessView {
-  status: 'ready' | 'unready';
-  checks: Record<string, { ok: boolean; latencyMs?: number; workerId?: string; lastHeartbeat?: string | null }>;
-  heartbeats?: HeartbeatView[];
-}
-
-async function readiness(url: string): Promise<{ status: number; body: ReadinessView }> {
-  const response = await fetch(`${url}/readyz`);
-  return { status: response.status, body: (await response.json()) as ReadinessView };
-}
+import { createScratchDatabase, type ScratchDatabase, startTcpProxy, type TcpProxy } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 const scaleOut = adapterEnabled('postgres') && adapterEnabled('bullmq');
 
@@ -82,11 +57,15 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
   });
 
   it('lists the worker with its last heartbeat in every process, and the worker is ready', async () => {
-    const listed = await waitFor('the worker in the API’s /readyz', 15_000, async () => {
-      const { status, body } = await readiness(api.url);
-      expect(status).toBe(200);
-      return body.heartbeats?.find((beat) => beat.pid === worker.child.pid);
-    });
+    const listed = await waitFor(
+      'the worker in the API’s /readyz',
+      async () => {
+        const { status, body } = await readiness(api.url);
+        expect(status).toBe(200);
+        return body.heartbeats?.find((beat) => beat.pid === worker.child.pid);
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(listed).toMatchObject({ fresh: true, concurrency: 2, active: 0 });
     expect(listed.workerId).toContain(`:${worker.child.pid}:`);
     expect(Date.now() - Date.parse(listed.lastHeartbeat)).toBeLessThan(10_000);
@@ -94,7 +73,7 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
     const own = await readiness(worker.url);
     expect(own.status).toBe(200);
     expect(own.body.checks.workers).toMatchObject({ ok: true, workerId: listed.workerId });
-    for (const dependency of ['database', 'queue', 'storage']) {
+    for (const dependency of ['database', 'queue', 'storage'] as const) {
       expect(own.body.checks[dependency]).toMatchObject({ ok: true });
       expect(typeof own.body.checks[dependency]?.latencyMs).toBe('number');
     }
@@ -105,9 +84,12 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
   it('serves /metrics on both: uploads on the API, jobs and stages on the worker', async () => {
     const image = await uploadOk(api.url, await makeJpeg({ width: 800, height: 600 }));
     expect((await waitForFinal(api.url, image.id)).status).toBe('done');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The worker counts the job right after markDone, when it acknowledges the delivery.
+    const workerScrape = await waitFor('the worker to count the job', async () => {
+      const scrape = Scrape.parse(await (await fetch(`${worker.url}/metrics`)).text());
+      return scrape.sum(METRICS.jobs, { outcome: 'done' }) === 1 && scrape;
+    });
     const apiScrape = Scrape.parse(await (await fetch(`${api.url}/metrics`)).text());
-    const workerScrape = Scrape.parse(await (await fetch(`${worker.url}/metrics`)).text());
     expect(apiScrape.samples(METRICS.info, { role: 'api' })[0]?.value).toBe(1);
     expect(workerScrape.samples(METRICS.info, { role: 'worker' })[0]?.value).toBe(1);
     expect(apiScrape.sum(METRICS.uploads, { outcome: 'accepted' })).toBe(1);
@@ -123,26 +105,37 @@ describe.skipIf(!scaleOut)('readiness and heartbeats in scale-out (API and worke
 
   it('a worker that stops heart-beating fails its own readiness; the API lists it as stale and stays ready', async () => {
     await redisProxy.cut();
-    const unready = await waitFor('the worker’s /readyz to fail', 25_000, async () => {
-      const { status, body } = await readiness(worker.url);
-      return status === 503 && body.checks.workers?.ok === false ? body : undefined;
-    });
+    const unready = await waitFor(
+      'the worker’s /readyz to fail',
+      async () => {
+        const { status, body } = await readiness(worker.url);
+        return status === 503 && body.checks.workers?.ok === false ? body : undefined;
+      },
+      { timeoutMs: 25_000 },
+    );
     expect(unready.status).toBe('unready');
-    const stale = await waitFor('the API to list the worker as stale', 25_000, async () => {
-      const { status, body } = await readiness(api.url);
-      expect(status).toBe(200);
-      const beat = body.heartbeats?.find((b) => b.pid === worker.child.pid);
-      return beat && !beat.fresh ? beat : undefined;
-    });
+    const stale = await waitFor(
+      'the API to list the worker as stale',
+      async () => {
+        const { status, body } = await readiness(api.url);
+        expect(status).toBe(200);
+        const beat = body.heartbeats?.find((b) => b.pid === worker.child.pid);
+        return beat && !beat.fresh ? beat : undefined;
+      },
+      { timeoutMs: 25_000 },
+    );
     expect(stale.ageMs).toBeGreaterThanOrEqual(10_000);
     expect((await readiness(api.url)).body.status).toBe('ready');
 
     await redisProxy.restore();
-    await waitFor('the worker to be ready again', 25_000, async () =>
-      (await readiness(worker.url)).status === 200 ? true : undefined,
-    );
-    await waitFor('the API to list the worker as fresh again', 15_000, async () =>
-      (await readiness(api.url)).body.heartbeats?.find((b) => b.pid === worker.child.pid)?.fresh ? true : undefined,
+    await waitFor('the worker to be ready again', async () => (await readiness(worker.url)).status === 200, {
+      timeoutMs: 25_000,
+    });
+    await waitFor(
+      'the API to list the worker as fresh again',
+      async () =>
+        (await readiness(api.url)).body.heartbeats?.find((b) => b.pid === worker.child.pid)?.fresh ? true : undefined,
+      { timeoutMs: 15_000 },
     );
   });
 

@@ -4,6 +4,7 @@ import { upload, uploadOk, waitForFinal } from '../support/http.js';
 import { makeJpeg, makePng } from '../support/images.js';
 import { Scrape } from '../support/prometheus-text.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 
 const PRESETS = ['small', 'medium', 'large'];
 let service: ServiceProcess;
@@ -29,10 +30,13 @@ beforeAll(async () => {
   expect(rejected.status).toBe(415);
   rejectedRequestId = rejected.headers.get('x-request-id');
   for (const { id } of uploads) expect((await waitForFinal(service.url, id)).status).toBe('done');
-  // The delivery is acknowledged (and counted) right after markDone: give it a moment to settle.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  metricsResponse = await fetch(`${service.url}/metrics`);
-  scrape = Scrape.parse(await metricsResponse.text());
+  // The delivery is acknowledged (and counted) right after markDone: scrape until every job is counted and acked.
+  await waitFor('every job counted and acknowledged', async () => {
+    metricsResponse = await fetch(`${service.url}/metrics`);
+    scrape = Scrape.parse(await metricsResponse.text());
+    const active = scrape.samples(METRICS.queueJobs, { state: 'active' })[0]?.value;
+    return scrape.sum(METRICS.jobs, { outcome: 'done' }) === uploads.length && active === 0;
+  });
 });
 afterAll(async () => {
   await service?.stop();

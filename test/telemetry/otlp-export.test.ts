@@ -7,7 +7,7 @@ import { ATTR } from '../../src/telemetry/names.js';
 import { uploadOk, waitForFinal } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
-import { waitFor } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 /** One span as OTLP/HTTP JSON carries it, with the pid of the process that sent it. */
 interface ReceivedSpan {
@@ -122,11 +122,15 @@ describe('tracing turned on by the standard OTEL_* variables, exported over OTLP
   it('receives one trace per upload from both processes, the worker’s job a child of the API’s enqueue', async () => {
     const image = await uploadOk(api.url, await makeJpeg({ width: 1024, height: 768 }));
     expect((await waitForFinal(api.url, image.id)).status).toBe('done');
-    const job = await waitFor('the worker’s job span at the receiver', 15_000, async () =>
-      receiver.spans.find((s) => s.name === 'job.render' && s.attributes[ATTR.imageId] === image.id),
+    const job = await waitFor(
+      'the worker’s job span at the receiver',
+      async () => receiver.spans.find((s) => s.name === 'job.render' && s.attributes[ATTR.imageId] === image.id),
+      { timeoutMs: 15_000 },
     );
-    const request = await waitFor('the API’s request span at the receiver', 15_000, async () =>
-      receiver.spans.find((s) => s.name === 'POST /v1/images' && s.attributes[ATTR.imageId] === image.id),
+    const request = await waitFor(
+      'the API’s request span at the receiver',
+      async () => receiver.spans.find((s) => s.name === 'POST /v1/images' && s.attributes[ATTR.imageId] === image.id),
+      { timeoutMs: 15_000 },
     );
     expect(request.pid).toBe(api.child.pid);
     expect(job.pid).toBe(worker.child.pid);
@@ -136,10 +140,14 @@ describe('tracing turned on by the standard OTEL_* variables, exported over OTLP
     const enqueue = receiver.spans.find((s) => s.name === 'queue.enqueue render' && s.traceId === request.traceId);
     expect(enqueue?.pid).toBe(api.child.pid);
     expect(job.parentSpanId).toBe(enqueue?.spanId);
-    const stores = await waitFor('the three store stages', 15_000, async () => {
-      const found = receiver.spans.filter((s) => s.name.startsWith('stage.store ') && s.traceId === request.traceId);
-      return found.length === 3 ? found : undefined;
-    });
+    const stores = await waitFor(
+      'the three store stages',
+      async () => {
+        const found = receiver.spans.filter((s) => s.name.startsWith('stage.store ') && s.traceId === request.traceId);
+        return found.length === 3 ? found : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(stores.every((s) => s.pid === worker.child.pid && s.parentSpanId === job.spanId)).toBe(true);
     expect(receiver.requests.every((r) => r.startsWith('POST /v1/traces application/json'))).toBe(true);
   });

@@ -10,7 +10,7 @@ import { uploadOk, waitForFinal } from '../support/http.js';
 import { makeJpeg } from '../support/images.js';
 import { deleteQueuePrefix, uniqueQueuePrefix } from '../support/queue-fixtures.js';
 import { adapterEnabled, TEST_REDIS_URL } from '../support/servers.js';
-import { waitFor } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 import { type InProcessService, makeDataDir, removeDataDir, startInProcess } from './in-process.js';
 
 const PRESETS = ['small', 'medium', 'large'];
@@ -88,8 +88,11 @@ for (const mode of MODES) {
       expect((await waitForFinal(api.url, id)).status).toBe('done');
 
       // The consumer span ends right after the handler resolves (after markDone): wait for it.
-      const job = await waitFor('the job span', 10_000, async () =>
-        exporter.getFinishedSpans().find((s) => s.name === 'job.render' && s.attributes[ATTR.imageId] === id),
+      const job = await waitFor(
+        'the job span',
+        async () =>
+          exporter.getFinishedSpans().find((s) => s.name === 'job.render' && s.attributes[ATTR.imageId] === id),
+        { timeoutMs: 10_000 },
       );
       const spans = exporter.getFinishedSpans();
       const server = spans.find((s) => s.name === 'POST /v1/images' && s.attributes[ATTR.requestId] === requestId);
@@ -170,8 +173,13 @@ for (const mode of MODES) {
       const broken = Buffer.concat([good.subarray(0, 600), Buffer.alloc(good.length - 600, 0x41)]);
       const accepted = await uploadOk(api.url, broken, 'broken.jpg');
       const final = await waitForFinal(api.url, accepted.id);
-      const job = await waitFor('the job span', 10_000, async () =>
-        exporter.getFinishedSpans().find((s) => s.name === 'job.render' && s.attributes[ATTR.imageId] === accepted.id),
+      const job = await waitFor(
+        'the job span',
+        async () =>
+          exporter
+            .getFinishedSpans()
+            .find((s) => s.name === 'job.render' && s.attributes[ATTR.imageId] === accepted.id),
+        { timeoutMs: 10_000 },
       );
       const server = exporter
         .getFinishedSpans()

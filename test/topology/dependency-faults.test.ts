@@ -5,6 +5,7 @@ import { createS3BlobStore } from '../../src/adapters/s3/s3-blob-store.js';
 import { ThumbsmithError } from '../../src/domain/errors.js';
 import { getImage, upload, uploadOk, waitForFinal } from '../support/http.js';
 import { deleteQueuePrefix } from '../support/queue-fixtures.js';
+import { readiness } from '../support/readiness.js';
 import { type S3TestServer, s3ClientFor, startS3Server } from '../support/s3-server.js';
 import { adapterEnabled, TEST_POSTGRES_URL, TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
@@ -15,8 +16,8 @@ import {
   startTcpProxy,
   type TcpProxy,
   variedImage,
-  waitFor,
 } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Dependencies that misbehave short of a clean outage, on a real `thumbsmith api` and `thumbsmith worker`, each behind
@@ -67,14 +68,6 @@ function noisyJpeg(): Promise<Buffer> {
     .toBuffer();
 }
 
-async function readiness(url: string) {
-  const response = await fetch(`${url}/readyz`);
-  const body = (await response.json()) as {
-    checks: Record<'database' | 'queue' | 'storage', { ok: boolean; slow?: boolean; error?: string; code?: string }>;
-  };
-  return { status: response.status, checks: body.checks };
-}
-
 beforeAll(async () => {
   if (!enabled) return;
   s3 = await startS3Server();
@@ -114,7 +107,10 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
     try {
       // Several probes in a row: none flaps to 503 while S3 still answers.
       for (let probe = 0; probe < 3; probe += 1) {
-        const { status, checks } = await readiness(api.url);
+        const {
+          status,
+          body: { checks },
+        } = await readiness(api.url);
         expect({ status, storage: checks.storage }).toMatchObject({ status: 200, storage: { ok: true, slow: true } });
       }
       // Slow is not down: an upload still goes through, just later.
@@ -125,18 +121,22 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
     }
     await proxies.apiStorage.cut();
     try {
-      const down = await waitFor('readiness to report S3 down', 30_000, async () => {
-        const answer = await readiness(api.url);
-        return answer.status === 503 ? answer : undefined;
-      });
-      expect(down.checks.storage).toMatchObject({ ok: false, code: 'TS_STORAGE_UNAVAILABLE' });
-      expect(down.checks.storage.error).not.toContain('127.0.0.1');
+      const down = await waitFor(
+        'readiness to report S3 down',
+        async () => {
+          const answer = await readiness(api.url);
+          return answer.status === 503 ? answer : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(down.body.checks.storage).toMatchObject({ ok: false, code: 'TS_STORAGE_UNAVAILABLE' });
+      expect(down.body.checks.storage.error).not.toContain('127.0.0.1');
     } finally {
       await proxies.apiStorage.restore();
     }
-    await waitFor('readiness to recover', 30_000, async () =>
-      (await readiness(api.url)).status === 200 ? true : undefined,
-    );
+    await waitFor('readiness to recover', async () => (await readiness(api.url)).status === 200, {
+      timeoutMs: 30_000,
+    });
   });
 
   it('S3 resetting connections mid-body is a storage outage: on its last attempt the image waits, then finishes', async () => {
@@ -145,11 +145,14 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
     let id: string;
     try {
       id = (await uploadOk(api.url, await noisyJpeg(), 'reset.jpg')).id;
-      const gaveUp = await waitFor('the worker to give up its only attempt', 30_000, async () =>
-        worker.logs.find(
-          (line) =>
-            line.imageId === id && line.msg === 'attempts used up during an outage; the sweeper will re-enqueue',
-        ),
+      const gaveUp = await waitFor(
+        'the worker to give up its only attempt',
+        async () =>
+          worker.logs.find(
+            (line) =>
+              line.imageId === id && line.msg === 'attempts used up during an outage; the sweeper will re-enqueue',
+          ),
+        { timeoutMs: 30_000 },
       );
       expect(gaveUp.code).toBe('TS_STORAGE_UNAVAILABLE');
       // Not failed: it waits (queued, or processing again once the sweeper re-enqueued it) with the outage recorded.
@@ -203,19 +206,23 @@ describe.runIf(enabled)('dependency faults short of an outage (api and worker be
         expect(text).not.toContain('127.0.0.1');
         expect(text).not.toContain(port);
       }
-      const down = await waitFor('readiness to report the database down', 30_000, async () => {
-        const answer = await readiness(api.url);
-        return answer.status === 503 ? answer : undefined;
-      });
-      expect(down.checks.database.code).toBe('TS_DATABASE_UNAVAILABLE');
-      expect(JSON.stringify(down.checks.database)).not.toContain(port);
+      const down = await waitFor(
+        'readiness to report the database down',
+        async () => {
+          const answer = await readiness(api.url);
+          return answer.status === 503 ? answer : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(down.body.checks.database.code).toBe('TS_DATABASE_UNAVAILABLE');
+      expect(JSON.stringify(down.body.checks.database)).not.toContain(port);
       // The operator still gets the whole story in the log.
       expect(api.logs.some((line) => JSON.stringify(line).includes(`127.0.0.1:${port}`))).toBe(true);
     } finally {
       await proxies.apiDatabase.restore();
     }
-    await waitFor('readiness to recover', 30_000, async () =>
-      (await readiness(api.url)).status === 200 ? true : undefined,
-    );
+    await waitFor('readiness to recover', async () => (await readiness(api.url)).status === 200, {
+      timeoutMs: 30_000,
+    });
   });
 });

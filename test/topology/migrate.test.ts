@@ -1,15 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATION_TABLE } from '../../src/adapters/sql/migrate-to-latest.js';
 import { METADATA_MIGRATIONS } from '../../src/adapters/sql/migrations/index.js';
+import { type CliRun, runCli } from '../support/cli.js';
+import { freePort } from '../support/ports.js';
 import { adapterEnabled } from '../support/servers.js';
-import { createScratchDatabase, freePort } from '../support/topology.js';
+import { createScratchDatabase } from '../support/topology.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 /** Every migration of the set, in the order they run. */
 const ALL = Object.keys(METADATA_MIGRATIONS).sort();
 const APPLIED_ALL = `applied ${ALL.length} migration(s): ${ALL.join(', ')}`;
@@ -19,28 +19,8 @@ afterEach(async () => {
 });
 
 /** Runs `thumbsmith migrate` as a real process and collects its exit code and output. */
-function migrate(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
+function migrate(env: Record<string, string>): Promise<CliRun> {
+  return runCli(['migrate'], { env: { LOG_FORMAT: 'json', ...env }, timeoutMs: 30_000 });
 }
 
 async function tempDir(): Promise<string> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download, getImage, upload, uploadOk, waitForFinal } from '../support/http.js';
 import { deleteQueuePrefix } from '../support/queue-fixtures.js';
+import { type ReadinessBody, readiness } from '../support/readiness.js';
 import { type S3TestServer, startS3Server } from '../support/s3-server.js';
 import { adapterEnabled, TEST_POSTGRES_URL, TEST_REDIS_URL } from '../support/servers.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
@@ -15,8 +16,8 @@ import {
   startTcpProxy,
   type TcpProxy,
   variedImage,
-  waitFor,
 } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Dependency outages, one at a time, on a real `thumbsmith api` and `thumbsmith worker`: each process reaches
@@ -30,10 +31,6 @@ interface ProxySet {
   database: TcpProxy;
   queue: TcpProxy;
   storage: TcpProxy;
-}
-interface ReadinessBody {
-  status: string;
-  checks: Record<Dependency, { ok: boolean; code?: string; error?: string }>;
 }
 
 const enabled = adapterEnabled('postgres') && adapterEnabled('bullmq') && adapterEnabled('s3');
@@ -93,19 +90,18 @@ function envFor(set: ProxySet): Record<string, string> {
   };
 }
 
-async function readiness(url: string): Promise<{ status: number; body: ReadinessBody }> {
-  const response = await fetch(`${url}/readyz`);
-  return { status: response.status, body: (await response.json()) as ReadinessBody };
-}
-
 /** Waits until `/readyz` shows exactly `failing` as down (with its code), or all up when `failing` is undefined. */
 async function expectReadiness(url: string, failing: Dependency | undefined): Promise<ReadinessBody> {
-  return waitFor(`readiness ${failing ?? 'ready'} at ${url}`, 20_000, async () => {
-    const { status, body } = await readiness(url);
-    const down = (['database', 'queue', 'storage'] as const).filter((d) => !body.checks[d].ok);
-    if (failing === undefined) return status === 200 && down.length === 0 ? body : undefined;
-    return status === 503 && down.length === 1 && down[0] === failing ? body : undefined;
-  });
+  return waitFor(
+    `readiness ${failing ?? 'ready'} at ${url}`,
+    async () => {
+      const { status, body } = await readiness(url);
+      const down = (['database', 'queue', 'storage'] as const).filter((d) => !body.checks[d].ok);
+      if (failing === undefined) return status === 200 && down.length === 0 ? body : undefined;
+      return status === 503 && down.length === 1 && down[0] === failing ? body : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
 }
 
 const CODES: Record<Dependency, string> = {
@@ -237,11 +233,14 @@ describe.runIf(enabled)('dependency outages (api and worker processes behind pro
     await workerProxies.storage.cut();
     const ids = [await uploadAcknowledged(), await uploadAcknowledged()];
     // Three attempts 100–300 ms apart are spent well within this; without the outage rule the images would be failed.
-    await waitFor('the worker to give up its attempts', 15_000, async () =>
-      worker.logs.filter((l) => l.msg === 'attempts used up during an outage; the sweeper will re-enqueue').length >=
-      ids.length
-        ? true
-        : undefined,
+    await waitFor(
+      'the worker to give up its attempts',
+      async () =>
+        worker.logs.filter((l) => l.msg === 'attempts used up during an outage; the sweeper will re-enqueue').length >=
+        ids.length
+          ? true
+          : undefined,
+      { timeoutMs: 15_000 },
     );
     for (const id of ids) {
       const image = await getImage(api.url, id);
@@ -302,10 +301,14 @@ describe.runIf(enabled)('dependency outages (api and worker processes behind pro
     await expectReadiness(worker.url, undefined);
     for (const id of acknowledged) expect((await waitForFinal(api.url, id, 30_000)).status).toBe('done');
     // Rows whose upload was answered 503 but committed anyway are found by the sweeper and finished too.
-    await waitFor('every row done', 30_000, async () => {
-      const [row] = await scratch.query<{ n: string }>("select count(*) as n from images where status <> 'done'");
-      return Number(row?.n) === 0 ? true : undefined;
-    });
+    await waitFor(
+      'every row done',
+      async () => {
+        const [row] = await scratch.query<{ n: string }>("select count(*) as n from images where status <> 'done'");
+        return Number(row?.n) === 0 ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   });
 
   it('after it all: every acknowledged upload is done, and S3 holds exactly the blobs of the rows', async () => {

@@ -18,8 +18,8 @@ import {
   type ScratchDatabase,
   startPrivateRedis,
   variedImage,
-  waitFor,
 } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Redis dies mid-run and comes back, on a private redis-server (never the shared one on 6379): once with an
@@ -117,11 +117,15 @@ async function runRestartScenario(appendonly: boolean) {
   // jobs run.
   await uploadBatch(BEFORE_KILL, slowImage);
   // Both workers inside a render (each holds one job; two rows `processing`): the victim dies mid-job.
-  await waitFor('both workers inside a render', 20_000, async () => {
-    if ((await activeJobs(victim)) === 0) return undefined;
-    const [row] = await scratch.query<{ n: string }>("select count(*) as n from images where status = 'processing'");
-    return Number(row?.n) >= 2 ? true : undefined;
-  });
+  await waitFor(
+    'both workers inside a render',
+    async () => {
+      if ((await activeJobs(victim)) === 0) return undefined;
+      const [row] = await scratch.query<{ n: string }>("select count(*) as n from images where status = 'processing'");
+      return Number(row?.n) >= 2 ? true : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
   victim.expectExit();
   // The victim first: killed together, it could see Redis go, abort its render and put its row back to `queued`
   // before the SIGKILL lands, leaving no job lost mid-render to recover.
@@ -129,9 +133,9 @@ async function runRestartScenario(appendonly: boolean) {
   await redis.kill('SIGKILL');
   const atKill = await scratch.query<Snapshot>("select id, status, updated_at from images where status <> 'done'");
   // The survivor finishes what it holds (Postgres is up); what stays `processing` then is the victim's: lost jobs.
-  await waitFor('the survivor to finish its job', 20_000, async () =>
-    (await activeJobs(survivor)) === 0 ? true : undefined,
-  );
+  await waitFor('the survivor to finish its job', async () => (await activeJobs(survivor)) === 0, {
+    timeoutMs: 20_000,
+  });
   const lost = (await scratch.query<{ id: string }>("select id from images where status = 'processing'")).map(
     (row) => row.id,
   );
@@ -176,13 +180,17 @@ async function runRestartScenario(appendonly: boolean) {
 
   // A new API; the surviving worker does the rest alone.
   const api2 = await start('api');
-  await waitFor(`all ${acknowledged.length} acknowledged uploads done`, 45_000, async () => {
-    const [row] = await scratch.query<{ n: string }>(
-      "select count(*) as n from images where id = any($1) and status = 'done'",
-      [acknowledged],
-    );
-    return Number(row?.n) === acknowledged.length ? true : undefined;
-  });
+  await waitFor(
+    `all ${acknowledged.length} acknowledged uploads done`,
+    async () => {
+      const [row] = await scratch.query<{ n: string }>(
+        "select count(*) as n from images where id = any($1) and status = 'done'",
+        [acknowledged],
+      );
+      return Number(row?.n) === acknowledged.length ? true : undefined;
+    },
+    { timeoutMs: 45_000 },
+  );
   const rows = await scratch.query<{ id: string; status: string; variants: string }>(
     'select id, status, variants from images',
   );

@@ -16,8 +16,8 @@ import {
   s3ObjectBytes,
   sha256,
   variedImage,
-  waitFor,
 } from '../support/topology.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * The scale-out topology as real OS processes on loopback: the machine's PostgreSQL (a fresh database), the
@@ -109,9 +109,9 @@ async function countDone(ids: readonly string[]): Promise<number> {
 }
 
 async function waitAllDone(ids: readonly string[], timeoutMs: number): Promise<void> {
-  await waitFor(`${ids.length} images done`, timeoutMs, async () =>
-    (await countDone(ids)) === ids.length ? true : undefined,
-  );
+  await waitFor(`${ids.length} images done`, async () => (await countDone(ids)) === ids.length, {
+    timeoutMs: timeoutMs,
+  });
 }
 
 async function lastCompletedAt(ids: readonly string[]): Promise<number> {
@@ -186,8 +186,10 @@ describe.runIf(enabled)('topology: Postgres + Redis + S3, 1 api and 3 worker pro
     await uploadMany(MAIN_UPLOADS, async (done) => {
       if (done === Math.floor(MAIN_UPLOADS / 3) && killedAt === 0) {
         // Kill while the victim is rendering, so there is work to recover.
-        await waitFor('the victim to hold a job', 10_000, async () =>
-          ((await workerActive(victim)) ?? 0) > 0 ? true : undefined,
+        await waitFor(
+          'the victim to hold a job',
+          async () => (((await workerActive(victim)) ?? 0) > 0 ? true : undefined),
+          { timeoutMs: 10_000 },
         );
         watchers.get(victim)?.expectExit();
         victim.child.kill('SIGKILL');

@@ -8,6 +8,7 @@ import { type LoopbackServer, startLoopbackServer } from '../fetcher/loopback-se
 import { makeJpeg, makePng } from '../support/images.js';
 import { createKey } from '../support/keys.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
+import { waitFor } from '../support/wait.js';
 import { ensureWebBuild, launchChromium, ROOT, SCREENSHOTS } from './browser.js';
 import * as inPage from './in-page.js';
 
@@ -327,13 +328,14 @@ describe('web page in a real Chromium against a real server', () => {
     await shot(page, 'desktop-detail-failed.png');
     await page.getByRole('button', { name: 'Retry' }).click();
     // A corrupt image fails again; the point is that the retry went through and the page followed it back.
-    const deadline = Date.now() + FINAL_MS;
-    for (;;) {
-      const image = (await (await fetch(`${service.url}/v1/images/${failedId}`)).json()) as typeof before;
-      if (image.status === 'failed' && image.updatedAt !== before.updatedAt) break;
-      if (Date.now() > deadline) throw new Error(`retried image still ${image.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(
+      'the retried image to fail again',
+      async () => {
+        const image = (await (await fetch(`${service.url}/v1/images/${failedId}`)).json()) as typeof before;
+        return image.status === 'failed' && image.updatedAt !== before.updatedAt;
+      },
+      { timeoutMs: FINAL_MS, intervalMs: 100 },
+    );
     await page.waitForFunction(inPage.textIs, ['.detail-title .badge', 'Failed'] as const, { timeout: FINAL_MS });
   });
 

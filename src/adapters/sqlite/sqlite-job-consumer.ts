@@ -1,4 +1,5 @@
 import { describeError } from '../../domain/errors.js';
+import type { Clock } from '../../lib/clock.js';
 import { settleWithin } from '../../lib/timeout.js';
 import {
   type ClaimedJob,
@@ -15,7 +16,7 @@ export interface SqliteJobConsumerOptions {
   concurrency: number;
   policy: RetryPolicy;
   pollIntervalMs: number;
-  clock: () => number;
+  clock: Clock;
   onError: (error: unknown) => void;
   /** Called once when the consumer stops (the queue unsubscribes it from wake-ups). */
   onStopped: () => void;
@@ -108,7 +109,7 @@ export class SqliteJobConsumer implements JobConsumer {
     const free = this.#options.concurrency - this.#running.size;
     // Full: a finishing job pumps again.
     if (free <= 0) return;
-    const now = this.#options.clock();
+    const now = this.#options.clock.now();
     let rows: ClaimedJobRow[] = [];
     try {
       rows = this.#table.claim(free, now, now + this.#options.policy.leaseMs);
@@ -143,7 +144,7 @@ export class SqliteJobConsumer implements JobConsumer {
     // Both statements match on the lease token: after a lost lease they change nothing.
     try {
       if (failure) {
-        const runAt = this.#options.clock() + this.#options.policy.backoffMs(job.attempt);
+        const runAt = this.#options.clock.now() + this.#options.policy.backoffMs(job.attempt);
         this.#table.fail(lease, runAt, describeError(failure.error));
       } else {
         this.#table.ack(lease);

@@ -1,4 +1,5 @@
 import { ThumbsmithError } from '../../domain/errors.js';
+import type { Clock } from '../../lib/clock.js';
 import type { LeaseRef } from './sqlite-job-table.js';
 
 /** What the lease keeper needs from the queue table (narrow on purpose, like BullMQ's lock-manager context). */
@@ -9,7 +10,7 @@ export interface LeaseRenewer {
 
 export interface LeaseKeeperOptions {
   leaseMs: number;
-  clock: () => number;
+  clock: Clock;
   /** Called after every successful renewal round (the consumer's heartbeat). */
   onRenewed: (at: number) => void;
   onError: (error: unknown) => void;
@@ -60,7 +61,7 @@ export class SqliteJobLeaseKeeper {
   #renewAll(): void {
     if (this.#tracked.size === 0) return;
     const leases = [...this.#tracked.values()].map((tracked) => tracked.lease);
-    const now = this.#options.clock();
+    const now = this.#options.clock.now();
     let lost: LeaseRef[];
     try {
       lost = this.#renewer.renew(leases, now + this.#options.leaseMs);

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { errorReason, isStorageFull, storageFullError } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
+import { type Clock, systemClock } from '../../lib/clock.js';
 import {
   assertConsumerOptions,
   type ConsumerOptions,
@@ -22,8 +23,8 @@ export interface SqliteJobQueueOptions {
    * @defaultValue 200
    */
   pollIntervalMs?: number;
-  /** @defaultValue Date.now */
-  clock?: () => number;
+  /** Time for run_at, leases and ages (tests step it forward instead of sleeping). @defaultValue systemClock */
+  clock?: Clock;
   /**
    * Receives errors the claim loop and lease keeper survive (a busy or closed database); they retry on their own.
    * @defaultValue ignore (the consumer's heartbeat stops advancing, which readiness reports)
@@ -59,7 +60,7 @@ class SqliteJobQueue implements JobQueue {
   readonly #fileKey: string;
   readonly #policy: RetryPolicy;
   readonly #pollIntervalMs: number;
-  readonly #clock: () => number;
+  readonly #clock: Clock;
   readonly #onError: (error: unknown) => void;
   readonly #consumers = new Set<SqliteJobConsumer>();
   #closed: Promise<void> | undefined;
@@ -69,7 +70,7 @@ class SqliteJobQueue implements JobQueue {
     this.#fileKey = database.name;
     this.#policy = policy;
     this.#pollIntervalMs = options.pollIntervalMs ?? 200;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#onError = options.onError ?? (() => {});
   }
 
@@ -84,7 +85,7 @@ class SqliteJobQueue implements JobQueue {
         data: JSON.stringify(job.data),
         carrier: JSON.stringify(options.carrier ?? {}),
         maxAttempts: this.#policy.maxAttempts,
-        now: this.#clock(),
+        now: this.#clock.now(),
       });
     } catch (error) {
       throw unavailable('enqueue', error);
@@ -117,7 +118,7 @@ class SqliteJobQueue implements JobQueue {
 
   /** Counts by state; `waiting` counts only due jobs, `delayed` those whose `run_at` is still ahead. */
   async counts(): Promise<QueueCounts> {
-    const now = this.#clock();
+    const now = this.#clock.now();
     try {
       const counts = this.#table.counts(now);
       return {
