@@ -178,10 +178,11 @@ async function composeRuntime({ config, logger }: Context, warm: { probe?: boole
 }
 
 async function migrate({ config, logger }: Context): Promise<number> {
-  const { migrateDatabase } = await import('./compose.js');
+  const { backendContext, migrateDatabase } = await import('./composition/backends.js');
+  const { Closers } = await import('./lib/closers.js');
   // Only the database: a migration job must not need the queue or the storage to be up.
   await prepareDirectories(config, 'database');
-  const applied = await migrateDatabase(config);
+  const applied = await migrateDatabase(config, backendContext(config, { logger, closers: new Closers(logger) }));
   logger.info({ database: config.database.kind, applied }, 'database schema is up to date');
   process.stdout.write(
     applied.length > 0

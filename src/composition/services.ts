@@ -1,0 +1,169 @@
+import type { Config } from '../config/config.js';
+import type { ImageRecord } from '../domain/image.js';
+import { toImageView } from '../http/image-view.js';
+import type { ImagingPool } from '../imaging/index.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { ImageEvents } from '../ports/image-events.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { MetadataStore } from '../ports/metadata-store.js';
+import { ContentBlobs } from '../service/content-blobs.js';
+import type { DiskSpace } from '../service/disk-space.js';
+import { createOriginalFetcher } from '../service/fetch-original.js';
+import { ImageLifecycle } from '../service/image-lifecycle.js';
+import { enqueueRender, ImageService } from '../service/image-service.js';
+import { ImageWatcher } from '../service/image-watch.js';
+import { type SweepReport, sweep } from '../service/maintenance.js';
+import { createRenderJobHandler } from '../service/render-job.js';
+import { Maintenance } from '../service/retention.js';
+import { ImageNotifier, withStatusEvents } from '../service/status-events.js';
+import { VariantRefresher } from '../service/variant-refresh.js';
+import { createWebhookJobHandler, Webhooks } from '../service/webhooks.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { JobHandlers } from '../worker/worker.js';
+import type { Fetchers } from './fetchers.js';
+
+/** What the service objects are built on: the opened backends and this process's helpers. */
+export interface ServicePorts {
+  metadata: MetadataStore;
+  queue: JobQueue;
+  blobs: BlobStore;
+  events: ImageEvents;
+  imaging: { probe: ImagingPool; render: ImagingPool };
+  fetchers: Fetchers;
+  diskSpace: DiskSpace;
+  tempDir: string;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export interface Services {
+  /** The metadata store with status events and webhooks behind every committed change. */
+  metadata: MetadataStore;
+  service: ImageService;
+  handlers: JobHandlers;
+  lifecycle: ImageLifecycle;
+  watcher: ImageWatcher;
+  refresher: VariantRefresher;
+  sweep(options?: { force?: boolean }): Promise<SweepReport>;
+}
+
+/**
+ * The use cases, wired: every writer uses the metadata store that announces its changes (events, webhooks); uploads
+ * probe in the probe children, everything that renders (jobs, re-renders, a fetched original's probe) in the render
+ * children.
+ */
+export function buildServices(config: Config, ports: ServicePorts): Services {
+  const { queue, blobs, events, logger } = ports;
+  const view = (image: ImageRecord) => toImageView(image, config.presets, config.server.publicUrl ?? '');
+  const webhooks = new Webhooks({ queue, globalUrl: config.webhooks.url, view, logger });
+  const metadata = withStatusEvents(ports.metadata, new ImageNotifier({ events, webhooks, logger }));
+  const content = new ContentBlobs({ metadata, blobs, logger });
+  const refresher = new VariantRefresher({
+    ...renderSettings(config, ports),
+    metadata,
+    content,
+    queue,
+  });
+  const lifecycle = new ImageLifecycle({
+    metadata,
+    content,
+    enqueueRender: (imageId) => enqueueRender(queue, logger, imageId),
+    logger,
+  });
+  const service = new ImageService({
+    metadata,
+    queue,
+    blobs,
+    diskSpace: ports.diskSpace,
+    tempDir: ports.tempDir,
+    logger,
+    metrics: ports.metrics,
+    presets: config.presets,
+    limits: { ...config.limits },
+    imager: ports.imaging.probe,
+    content,
+    refresher,
+    allowLoopbackCallbacks: config.webhooks.allowLoopback,
+    sourceUrlRules: ports.fetchers.sourceUrlRules,
+  });
+  const maintenance = buildMaintenance(config, { metadata, blobs, content, lifecycle, logger });
+  const sweepDeps = {
+    tempDir: ports.tempDir,
+    metadata,
+    enqueueRender: (imageId: string) => service.enqueueRender(imageId),
+    staleMs: config.sweep.staleMs,
+    processingStaleMs: config.sweep.processingStaleMs,
+    maintenance,
+    logger,
+  };
+  return {
+    metadata,
+    service,
+    handlers: buildHandlers(config, ports, { metadata, content, refresher }),
+    lifecycle,
+    watcher: new ImageWatcher({ metadata, events, logger }),
+    refresher,
+    sweep: (options) => sweep(sweepDeps, options),
+  };
+}
+
+/** What everything that renders shares: the render children, presets, limits and time limit. */
+function renderSettings(config: Config, ports: ServicePorts) {
+  return {
+    blobs: ports.blobs,
+    presets: config.presets,
+    limits: { ...config.limits },
+    imager: ports.imaging.render,
+    timeoutMs: config.jobs.timeoutMs,
+    tempDir: ports.tempDir,
+    logger: ports.logger,
+  };
+}
+
+/** The job handler table: render (with dedup reuse and uploads by URL), rerender, webhook. */
+function buildHandlers(
+  config: Config,
+  ports: ServicePorts,
+  { metadata, content, refresher }: { metadata: MetadataStore; content: ContentBlobs; refresher: VariantRefresher },
+): JobHandlers {
+  const render = createRenderJobHandler({
+    ...renderSettings(config, ports),
+    metadata,
+    metrics: ports.metrics,
+    reuseVariants: (image) => refresher.reusable(image),
+    discardVariants: (image, variants) => content.discardOrphanedVariants(image, variants),
+    fetchOriginal: createOriginalFetcher({
+      fetcher: ports.fetchers.source,
+      metadata,
+      content,
+      limits: config.limits,
+      imager: ports.imaging.render,
+      tempDir: ports.tempDir,
+      logger: ports.logger,
+    }),
+  });
+  return {
+    render,
+    rerender: refresher.createRerenderJobHandler(),
+    webhook: createWebhookJobHandler({
+      poster: ports.fetchers.webhook,
+      secret: config.webhooks.secret,
+      logger: ports.logger,
+    }),
+  };
+}
+
+/** Retention, leaked references and garbage collection, on the RETENTION_* and GC_* settings. */
+function buildMaintenance(
+  config: Config,
+  deps: Pick<ConstructorParameters<typeof Maintenance>[0], 'metadata' | 'blobs' | 'content' | 'lifecycle' | 'logger'>,
+): Maintenance {
+  return new Maintenance({
+    ...deps,
+    retentionMs: config.lifecycle.retentionMs,
+    gcIntervalMs: config.lifecycle.gcIntervalMs,
+    gcGraceMs: config.lifecycle.gcGraceMs,
+    referenceGraceMs: config.lifecycle.referenceGraceMs,
+  });
+}
