@@ -32,7 +32,7 @@ import { createMetrics, type Metrics } from './telemetry/metrics.js';
 export interface Runtime extends Pick<Services, 'service' | 'handlers' | 'lifecycle' | 'watcher' | 'sweep'> {
   config: Config;
   logger: Logger;
-  /** The metadata database's ports, each call announcing committed status changes. */
+  /** The metadata database's ports, for health, auth and heartbeats (reads and worker records: nothing to announce). */
   stores: MetadataStores;
   queue: JobQueue;
   blobs: BlobStore;
@@ -97,7 +97,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
     return {
       config,
       logger,
-      stores: byConcern(services.metadata),
+      stores: byConcern(ports.metadata),
       queue: ports.queue,
       blobs: ports.blobs,
       keys,

@@ -38,8 +38,6 @@ export interface ServicePorts {
 }
 
 export interface Services {
-  /** The metadata store with status events and webhooks behind every committed change. */
-  metadata: MetadataStore;
   service: ImageService;
   handlers: JobHandlers;
   lifecycle: ImageLifecycle;
@@ -57,6 +55,7 @@ export function buildServices(config: Config, ports: ServicePorts): Services {
   const { queue, blobs, events, logger } = ports;
   const view = (image: ImageRecord) => toImageView(image, config.presets, config.server.publicUrl ?? '');
   const webhooks = new Webhooks({ queue, globalUrl: config.webhooks.url, view, logger });
+  // Every writer below announces what it committed: events and webhooks behind each status change.
   const metadata = withStatusEvents(ports.metadata, new ImageNotifier({ events, webhooks, logger }));
   const content = new ContentBlobs({ metadata, blobs, logger });
   const refresher = new VariantRefresher({
@@ -98,7 +97,6 @@ export function buildServices(config: Config, ports: ServicePorts): Services {
     logger,
   };
   return {
-    metadata,
     service,
     handlers: buildHandlers(config, ports, { metadata, content, refresher }),
     lifecycle,
