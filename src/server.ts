@@ -1,6 +1,7 @@
 import type { Runtime } from './compose.js';
-import { buildApp } from './http/app.js';
+import { type AppDeps, buildApp } from './http/app.js';
 import { isLoopbackHost } from './http/auth.js';
+import { settleWithin } from './lib/timeout.js';
 import type { JobConsumer } from './ports/job-queue.js';
 import { ApiKeyVerifier } from './service/access.js';
 import { IdempotentSubmitter } from './service/idempotent-submit.js';
@@ -17,25 +18,50 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The workers of this process, once started (after the port is bound); until then /readyz reports them not running. */
+interface Workers {
+  consumer?: JobConsumer;
+  heartbeat?: ReturnType<typeof startHeartbeat>;
+  stopping: boolean;
+}
+
+type App = Awaited<ReturnType<typeof buildApp>>;
+
 /**
  * Runs a process role on a composed runtime: the HTTP API (`api`), the workers (`worker`), or both (`all`, the
  * embedded default). Every role serves `/healthz` and `/readyz`; the sweeper runs in API processes.
  */
 export async function runServer(runtime: Runtime, role: Role): Promise<RunningServer> {
   const { config, logger } = runtime;
-  const heartbeatStaleMs = Math.max(10_000, config.jobs.leaseMs * 2);
   runtime.metrics.setRole(role);
   runtime.metrics.trackQueue(
     () => runtime.queue.counts(),
     (error) => logger.debug({ err: error }, 'queue depth unavailable for /metrics'),
   );
-  // Started only once the port is bound (see below); until then /readyz reports the workers as not running.
-  let consumer: JobConsumer | undefined;
-  let heartbeat: ReturnType<typeof startHeartbeat> | undefined;
-  let stopping = false;
-  const app = await buildApp({
+  const workers: Workers = { stopping: false };
+  const app = await buildApp(appDeps(runtime, role, workers));
+  const address = await listen(app, runtime);
+  if (role !== 'api') startWorkers(runtime, workers);
+  const sweeper = role !== 'worker' ? startSweeper(runtime) : undefined;
+  logger.info({ address, role, presets: config.presets.map((p) => p.name) }, 'thumbsmith listening');
+  await warnAboutExposure(runtime, role);
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= shutdown(runtime, role, { app, workers, sweeper });
+    return stopped;
+  };
+  return { url: address, stop };
+}
+
+/** A heartbeat this old marks a worker as gone in /readyz: two leases, at least 10 s. */
+const heartbeatStaleMs = (runtime: Runtime) => Math.max(10_000, runtime.config.jobs.leaseMs * 2);
+
+/** The HTTP app's view of the runtime: worker processes serve only health and metrics. */
+function appDeps(runtime: Runtime, role: Role, workers: Workers): AppDeps {
+  const { config, stores, queue } = runtime;
+  return {
     service: runtime.service,
-    logger,
+    logger: runtime.logger,
     maxUploadBytes: config.limits.maxUploadBytes,
     publicUrl: config.server.publicUrl,
     routes: role === 'worker' ? 'health' : 'all',
@@ -56,69 +82,77 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
       perMinute: config.security.rateLimitPerMinute,
       uploadsPerMinute: config.security.uploadRateLimitPerMinute,
       maxQueueDepth: config.security.maxQueueDepth,
-      queueCounts: () => runtime.queue.counts(),
+      queueCounts: () => queue.counts(),
     },
     auth: {
       verifier: new ApiKeyVerifier(runtime.keys),
       signingKeys: config.security.signingKeys,
       signedUrlTtlSeconds: config.security.signedUrlTtlSeconds,
-      tenantOf: async (id) => (await runtime.metadata.images.getImage(id))?.tenant,
+      tenantOf: async (id) => (await stores.images.getImage(id))?.tenant,
     },
     ...(runtime.queueDashboard ? { queueDashboard: runtime.queueDashboard } : {}),
     health: {
-      dependencies: {
-        database: () => runtime.metadata.ping(),
-        queue: () => runtime.queue.ping(),
-        storage: () => runtime.blobs.ping(),
-      },
+      dependencies: { database: () => stores.ping(), queue: () => queue.ping(), storage: () => runtime.blobs.ping() },
       disk: () => runtime.diskSpace.check(),
       ...(role !== 'api' && {
         workers: () => ({
-          running: consumer !== undefined && !stopping,
-          active: consumer?.activeCount() ?? 0,
-          lastHeartbeat: consumer?.lastHeartbeat(),
-          ...(heartbeat ? { workerId: heartbeat.workerId } : {}),
+          running: workers.consumer !== undefined && !workers.stopping,
+          active: workers.consumer?.activeCount() ?? 0,
+          lastHeartbeat: workers.consumer?.lastHeartbeat(),
+          ...(workers.heartbeat ? { workerId: workers.heartbeat.workerId } : {}),
         }),
       }),
-      heartbeatStaleMs,
-      heartbeats: (since) => runtime.metadata.workers.listHeartbeats(since),
+      heartbeatStaleMs: heartbeatStaleMs(runtime),
+      heartbeats: (since) => stores.workers.listHeartbeats(since),
     },
-  });
-  // The port first: a process that cannot serve (the port is taken, e.g. by a second `npm start`) must exit before its
-  // worker claims a job or heart-beats into the other process's /readyz.
-  let address: string;
+  };
+}
+
+/**
+ * The port first: a process that cannot serve (the port is taken, e.g. by a second `npm start`) must exit before its
+ * worker claims a job or heart-beats into the other process's /readyz.
+ */
+async function listen(app: App, { config }: Runtime): Promise<string> {
   try {
-    address = await app.listen({ host: config.server.host, port: config.server.port });
+    return await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
     await app.close();
     throw new ListenFailed(error);
   }
-  if (role !== 'api') {
-    const started = startWorker(runtime.queue, runtime.handlers, config.worker.concurrency);
-    consumer = started;
-    // Shared heartbeat records let any process (an API in scale-out) list the workers in /readyz.
-    heartbeat = startHeartbeat({
-      consumer: started,
-      workers: runtime.metadata.workers,
-      concurrency: config.worker.concurrency,
-      intervalMs: Math.min(5_000, Math.floor(heartbeatStaleMs / 4)),
-      logger,
-    });
-    runtime.metrics.trackWorkers({
-      active: () => started.activeCount(),
-      concurrency: config.worker.concurrency,
-      lastHeartbeat: () => started.lastHeartbeat(),
-    });
-  }
-  const sweeper =
-    role !== 'worker' && config.sweep.intervalMs > 0
-      ? setInterval(() => {
-          runtime.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
-        }, config.sweep.intervalMs)
-      : undefined;
-  sweeper?.unref();
-  logger.info({ address, role, presets: config.presets.map((p) => p.name) }, 'thumbsmith listening');
-  if (role !== 'worker' && !isLoopbackHost(config.server.host) && !(await runtime.keys.anyActive())) {
+}
+
+/** The job consumer, its shared heartbeat record (so any process lists it in /readyz) and its metrics. */
+function startWorkers(runtime: Runtime, workers: Workers): void {
+  const { config } = runtime;
+  const consumer = startWorker(runtime.queue, runtime.handlers, config.worker.concurrency);
+  workers.consumer = consumer;
+  workers.heartbeat = startHeartbeat({
+    consumer,
+    workers: runtime.stores.workers,
+    concurrency: config.worker.concurrency,
+    intervalMs: Math.min(5_000, Math.floor(heartbeatStaleMs(runtime) / 4)),
+    logger: runtime.logger,
+  });
+  runtime.metrics.trackWorkers({
+    active: () => consumer.activeCount(),
+    concurrency: config.worker.concurrency,
+    lastHeartbeat: () => consumer.lastHeartbeat(),
+  });
+}
+
+/** The periodic sweep (SWEEP_INTERVAL_MS; 0 = off); it never keeps the process alive. */
+function startSweeper({ config, logger, sweep }: Runtime): NodeJS.Timeout | undefined {
+  if (config.sweep.intervalMs <= 0) return undefined;
+  const sweeper = setInterval(() => {
+    sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweep failed'));
+  }, config.sweep.intervalMs);
+  sweeper.unref();
+  return sweeper;
+}
+
+/** Says so loudly when anyone who can reach the address may use the API, or a loopback exception is on. */
+async function warnAboutExposure({ config, logger, keys }: Runtime, role: Role): Promise<void> {
+  if (role !== 'worker' && !isLoopbackHost(config.server.host) && !(await keys.anyActive())) {
     const warning =
       `WARNING: listening on ${config.server.host} with no API key: anyone who can reach this address can upload, ` +
       'read and delete images. Create one with `thumbsmith keys create --tenant NAME`.';
@@ -132,28 +166,27 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
   for (const [variable, on, what] of loopbackExceptions) {
     if (on) logger.warn({ variable }, `${variable}=true: ${what} may reach services on this machine (tests only)`);
   }
+}
 
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      stopping = true;
-      if (sweeper) clearInterval(sweeper);
-      logger.info({ role }, 'shutting down: draining requests and jobs');
-      // A request stuck on a dependency (a query on a connection the network cut without a reset) would hold
-      // app.close() forever: requests get the same drain time as jobs, then the runtime closes under them.
-      const requestsDrained = Promise.race([
-        app.close().then(() => true),
-        new Promise<false>((resolve) => setTimeout(resolve, config.worker.drainTimeoutMs, false).unref()),
-      ]);
-      const [requests] = await Promise.allSettled([requestsDrained, consumer?.stop(config.worker.drainTimeoutMs)]);
-      if (requests.status === 'fulfilled' && !requests.value) {
-        logger.warn({ timeoutMs: config.worker.drainTimeoutMs }, 'requests still running at the drain deadline');
-      }
-      await heartbeat?.stop();
-      await runtime.close();
-      logger.info('shut down');
-    })();
-    return stopped;
-  };
-  return { url: address, stop };
+/** Stops the sweeper, drains requests and jobs (each within WORKER_DRAIN_TIMEOUT_MS), then closes the runtime. */
+async function shutdown(
+  runtime: Runtime,
+  role: Role,
+  running: { app: App; workers: Workers; sweeper: NodeJS.Timeout | undefined },
+): Promise<void> {
+  const { config, logger } = runtime;
+  const { app, workers, sweeper } = running;
+  const drainMs = config.worker.drainTimeoutMs;
+  workers.stopping = true;
+  if (sweeper) clearInterval(sweeper);
+  logger.info({ role }, 'shutting down: draining requests and jobs');
+  // A request stuck on a dependency (a query on a connection the network cut without a reset) would hold
+  // app.close() forever: requests get the same drain time as jobs, then the runtime closes under them.
+  const [requests] = await Promise.allSettled([settleWithin(app.close(), drainMs), workers.consumer?.stop(drainMs)]);
+  if (requests.status === 'fulfilled' && !requests.value) {
+    logger.warn({ timeoutMs: drainMs }, 'requests still running at the drain deadline');
+  }
+  await workers.heartbeat?.stop();
+  await runtime.close();
+  logger.info('shut down');
 }

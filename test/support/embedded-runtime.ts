@@ -180,8 +180,8 @@ export async function workOffQueue(runtime: Runtime, timeoutMs = 30_000): Promis
  * and configuration as compose() builds them. The one place to change when the composition root or the ports change.
  */
 export function lifecyclePartsOf(runtime: Runtime): { content: ContentBlobs; refresher: VariantRefresher } {
-  const { metadata, blobs, queue, logger, config } = runtime;
-  const { images, contents, maintenance } = metadata;
+  const { stores, blobs, queue, logger, config } = runtime;
+  const { images, contents, maintenance } = stores;
   const content = new ContentBlobs({ contents, blobs, logger });
   const refresher = new VariantRefresher({
     images,

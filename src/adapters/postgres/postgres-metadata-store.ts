@@ -1,8 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { type OpenMetadataStores, openKyselyMetadataStores } from '../sql/kysely-metadata-stores.js';
 import type { MetadataConnectionOptions } from '../sql/metadata-connection.js';
 import { migrateToLatest } from '../sql/migrate-to-latest.js';
 import { createPostgresKysely } from '../sql/postgres-kysely.js';
+import { createPostgresPool, type PostgresConnectionErrors } from './postgres-pool.js';
 
 /**
  * The metadata stores on a node-postgres pool, after bringing the schema up to date (safe when several processes start
@@ -16,10 +17,11 @@ export async function createPostgresMetadataStore(
 }
 
 /** `thumbsmith migrate` for PostgreSQL: connects to `url`, migrates, disconnects; returns the migrations applied. */
-export async function migratePostgresDatabase(url: string): Promise<string[]> {
-  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });
-  // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the process.
-  pool.on('error', () => {});
+export async function migratePostgresDatabase(
+  url: string,
+  onError: PostgresConnectionErrors = () => {},
+): Promise<string[]> {
+  const pool = createPostgresPool({ url, maxConnections: 1, connectionTimeoutMs: 10_000 }, onError);
   const db = createPostgresKysely(pool);
   try {
     return await migrateToLatest(db);

@@ -1,7 +1,10 @@
 import { parseCommandArgs, UsageError } from '../cli-args.js';
-import type { Config } from '../config/config.js';
+import { backendContext, openDatabase } from '../composition/backends.js';
 import { issueKey, isTenantName, parseScopes, type Scope } from '../domain/api-keys.js';
+import { Closers } from '../lib/closers.js';
 import type { KeyStore } from '../ports/key-store.js';
+import { prepareDirectories } from '../startup.js';
+import type { Command, Context } from './command.js';
 
 export const KEYS_USAGE = `Keys (talk to the configured database directly):
   keys create --tenant NAME [--scopes upload,read] [--name LABEL]
@@ -45,11 +48,29 @@ export function parseKeysArgs(args: readonly string[]): KeysCommand | 'help' {
   return { sub, tenant: values.tenant, scopes, name: values.name };
 }
 
-/** Runs a parsed `thumbsmith keys …`: opens only the key store (no queue, storage or workers); returns the exit code. */
-export async function runKeysCommand(config: Config, command: KeysCommand): Promise<number> {
+/** `thumbsmith keys …` in the command table. */
+export const keysCommand: Command = {
+  name: 'keys',
+  synopsis: 'keys create|list|revoke',
+  summary: 'manage API keys (see below)',
+  usage: () => KEYS_USAGE,
+  parse: (args) => {
+    const command = parseKeysArgs(args);
+    if (command === 'help') return 'help';
+    return {
+      run: async (context) => {
+        await prepareDirectories(context.config, 'database');
+        return runKeysCommand(context, command);
+      },
+    };
+  },
+};
+
+/** Runs a parsed `thumbsmith keys …`: opens only the database (no queue, storage or workers); returns the exit code. */
+export async function runKeysCommand(context: Context, command: KeysCommand): Promise<number> {
   if (command.sub === 'create') {
     const { tenant, scopes, name } = command;
-    return withKeyStore(config, async (store) => {
+    return withKeyStore(context, async (store) => {
       const issued = issueKey();
       await store.create({
         id: issued.id,
@@ -67,7 +88,7 @@ export async function runKeysCommand(config: Config, command: KeysCommand): Prom
     });
   }
   if (command.sub === 'list') {
-    return withKeyStore(config, async (store) => {
+    return withKeyStore(context, async (store) => {
       const rows = (await store.list()).map((k) => [
         k.id,
         k.tenant,
@@ -84,7 +105,7 @@ export async function runKeysCommand(config: Config, command: KeysCommand): Prom
     });
   }
   const { id } = command;
-  return withKeyStore(config, async (store) => {
+  return withKeyStore(context, async (store) => {
     if (await store.revoke(id, new Date())) {
       process.stdout.write(`revoked ${id}\n`);
       return 0;
@@ -94,35 +115,16 @@ export async function runKeysCommand(config: Config, command: KeysCommand): Prom
   });
 }
 
-async function withKeyStore(config: Config, use: (store: KeyStore) => Promise<number>): Promise<number> {
-  const { openKyselyKeyStore } = await import('../adapters/sql/kysely-key-store.js');
-  if (config.database.kind === 'sqlite') {
-    const { openSqliteDatabase } = await import('../adapters/sqlite/sqlite-database.js');
-    const { createSqliteKysely } = await import('../adapters/sql/sqlite-kysely.js');
-    const database = openSqliteDatabase(config.database.path);
-    try {
-      const store = await openKyselyKeyStore(createSqliteKysely(database), { ownsDb: true });
-      try {
-        return await use(store);
-      } finally {
-        await store.close();
-      }
-    } finally {
-      database.close();
-    }
-  }
-  const { default: pg } = await import('pg');
-  const { createPostgresKysely } = await import('../adapters/sql/postgres-kysely.js');
-  const pool = new pg.Pool({ connectionString: config.database.url, max: 1, connectionTimeoutMillis: 10_000 });
-  pool.on('error', () => {});
+/** A one-shot command needs one connection, and may wait longer for it than a server's requests do. */
+const ONE_SHOT = { maxConnections: 1, connectionTimeoutMs: 10_000 };
+
+/** The key store on the configured database, through the same opener a server uses; closed after `use`. */
+async function withKeyStore({ config, logger }: Context, use: (store: KeyStore) => Promise<number>): Promise<number> {
+  const closers = new Closers(logger);
   try {
-    const store = await openKyselyKeyStore(createPostgresKysely(pool), { ownsDb: true });
-    try {
-      return await use(store);
-    } finally {
-      await store.close();
-    }
+    const { keys } = await openDatabase(config, backendContext(config, { logger, closers }), ONE_SHOT);
+    return await use(keys);
   } finally {
-    await pool.end();
+    await closers.closeAll();
   }
 }
