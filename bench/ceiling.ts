@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the ceiling's command line, rounds and report are one program; the render strategies and
+// runs it compares live in bench/lib/.
+
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';

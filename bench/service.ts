@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the bench's numbered rounds share one started service and one report; each round is its
+// own function below.
+
 /**
  * The service end to end on the embedded default, against the ceiling measured in the same rounds:
  *   2. throughput: every corpus image uploaded over HTTP by this (separate) client process until every image is done;

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one format table and its checks against one running service; split, each part would start
+// its own.
+
 /**
  * Every common input format through HTTP on a real `thumbsmith start`: upload, wait for `done`, download every preset,
  * then check sizes, formats, colours (a CMYK JPEG and a Display P3 PNG sampled against their sRGB colours) and that

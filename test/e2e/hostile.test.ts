@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: every hostile input against one running service, with the same after-checks (up, nothing
+// half-stored) for each.
+
 /**
  * Hostile input through a real `thumbsmith start` process: every case of issue 3 gets the right 4xx at upload when
  * its header tells, or ends `failed` with a stable code when only decoding tells. After each: the process is up

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the SSRF guard's table of refused addresses, redirects, caps and timeouts against one set
+// of loopback servers.
+
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ThumbsmithError } from '../../src/domain/errors.js';

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: every refusal and fetch path of uploads by URL against one service and one loopback origin
+// server.
+
 import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { readdir } from 'node:fs/promises';

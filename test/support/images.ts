@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: every generated test image in one catalogue, so a test finds an existing one before
+// writing another.
+
 /**
  * Test images made in code (sharp, plus hand-written encoders for what sharp cannot write: BMP, crafted headers).
  * Every generator is deterministic and fast (small sizes by default); HTTP and worker tests reuse them.

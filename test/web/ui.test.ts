@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one browser session walks the page's flows in order against one server; split, each file
+// would start both again.
+
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

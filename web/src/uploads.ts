@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one upload card's whole life (pick, send with progress, follow, retry, remove) is one
+// state machine; its DOM pieces live in dom.ts, badge.ts and thumbs.ts already.
+
 import { type Api, ApiError } from './api.js';
 import { KeyRefused } from './auth.js';
 import { type BadgeState, badge } from './badge.js';
