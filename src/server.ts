@@ -53,6 +53,14 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
   return { url: address, stop };
 }
 
+/**
+ * A role's HTTP app on a composed runtime, not listening and without workers (reported as not running): what a test
+ * `inject()`s requests into when a socket is not what it tests.
+ */
+export function buildRoleApp(runtime: Runtime, role: Role): Promise<App> {
+  return buildApp(appDeps(runtime, role, { stopping: false }));
+}
+
 /** A heartbeat this old marks a worker as gone in /readyz: two leases, at least 10 s. */
 const heartbeatStaleMs = (runtime: Runtime) => Math.max(10_000, runtime.config.jobs.leaseMs * 2);
 
