@@ -189,21 +189,23 @@ describe('crash leftovers', () => {
 
   it('the periodic sweeper of a running API drops a leaked reference once past its grace, without a full collection', async () => {
     const dataDir = await newDataDir();
-    const env = { SWEEP_INTERVAL_MS: '200', GC_INTERVAL_MS: '0', GC_REFERENCE_GRACE_SECONDS: '1' };
+    // A grace long enough that both leaked references are still there when counted below, even on a loaded machine.
+    const env = { SWEEP_INTERVAL_MS: '200', GC_INTERVAL_MS: '0', GC_REFERENCE_GRACE_SECONDS: '3' };
     await withService({ dataDir, env }, async (service) => {
       const live = await waitForFinal(service.url, (await uploadOk(service.url, await jpeg(50))).id);
       await leakReferences(dataDir, 51);
       expect((await leftovers(dataDir)).unreferencedContents).toHaveLength(2);
-      // The row goes first, its blobs right after: wait for both.
+      // The row goes first, its blobs right after, and the sweep's log line reaches us through a pipe after both:
+      // wait for all three.
       await waitFor(
-        'the sweeper to reap the leaked references and their blobs',
+        'the sweeper to reap the leaked references and their blobs, and to say so',
         async () => {
           const left = await leftovers(dataDir);
-          return JSON.stringify(left) === JSON.stringify(NOTHING_LEFT) ? left : undefined;
+          const said = service.logs.some((line) => line.msg === 'leaked content references reaped');
+          return said && JSON.stringify(left) === JSON.stringify(NOTHING_LEFT) ? left : undefined;
         },
         { timeoutMs: 15_000 },
       );
-      expect(service.logs.some((line) => line.msg === 'leaked content references reaped')).toBe(true);
       expect((await download(service.url, live.id, 'small')).status).toBe(200);
     });
   });
