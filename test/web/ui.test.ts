@@ -126,6 +126,9 @@ describe('web page in a real Chromium against a real server', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
     await context.addInitScript(inPage.recordAnnouncements);
     page = await context.newPage();
+    // Intercept file choosers from the start: a `waitForEvent('filechooser')` turns interception on only when it is
+    // called, and a key press that reaches the page first opens the native dialog instead (no event, a 30 s wait).
+    page.on('filechooser', () => undefined);
     // Nothing may leave the machine: no CDN, no fonts, no telemetry.
     page.on('request', (request) => {
       const url = request.url();
