@@ -19,7 +19,6 @@ import type { ImagingPool } from './imaging/index.js';
 import { Closers } from './lib/closers.js';
 import { packageVersion } from './package-version.js';
 import type { BlobStore } from './ports/blob-store.js';
-import type { IdempotencyStore } from './ports/idempotency-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { KeyStore } from './ports/key-store.js';
 import type { MetadataStores } from './ports/metadata-store.js';
@@ -29,7 +28,8 @@ import type { Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 
 /** Everything a process needs, built from configuration in dependency order and closed in reverse. */
-export interface Runtime extends Pick<Services, 'service' | 'handlers' | 'lifecycle' | 'watcher' | 'sweep'> {
+export interface Runtime
+  extends Pick<Services, 'service' | 'handlers' | 'lifecycle' | 'watcher' | 'access' | 'idempotentSubmit' | 'sweep'> {
   config: Config;
   logger: Logger;
   /** The metadata database's ports, for health, auth and heartbeats (reads and worker records: nothing to announce). */
@@ -38,8 +38,6 @@ export interface Runtime extends Pick<Services, 'service' | 'handlers' | 'lifecy
   blobs: BlobStore;
   /** API keys, in the metadata database. */
   keys: KeyStore;
-  /** `Idempotency-Key`s of uploads, in the metadata database. */
-  idempotency: IdempotencyStore;
   /** This process's Prometheus metrics (served at `/metrics`). */
   metrics: Metrics;
   /** bull-board behind its token, when configured (Redis queue only). */
@@ -86,6 +84,8 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
 
     const services = buildServices(config, {
       ...ports,
+      keys,
+      idempotency,
       events,
       imaging,
       fetchers,
@@ -101,7 +101,6 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       queue: ports.queue,
       blobs: ports.blobs,
       keys,
-      idempotency,
       metrics,
       imaging,
       diskSpace,
@@ -110,6 +109,8 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       handlers: services.handlers,
       lifecycle: services.lifecycle,
       watcher: services.watcher,
+      access: services.access,
+      idempotentSubmit: services.idempotentSubmit,
       sweep: services.sweep,
       reprocess: (reprocessOptions) => services.refresher.reprocess(reprocessOptions),
       close: () => closers.closeAll(),

@@ -3,8 +3,6 @@ import { type AppDeps, buildApp } from './http/app.js';
 import { isLoopbackHost } from './http/auth.js';
 import { settleWithin } from './lib/timeout.js';
 import type { JobConsumer } from './ports/job-queue.js';
-import { ApiKeyVerifier } from './service/access.js';
-import { IdempotentSubmitter } from './service/idempotent-submit.js';
 import { ListenFailed } from './startup.js';
 import { startHeartbeat } from './worker/heartbeat.js';
 import { startWorker } from './worker/worker.js';
@@ -39,7 +37,7 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
     (error) => logger.debug({ err: error }, 'queue depth unavailable for /metrics'),
   );
   const workers: Workers = { stopping: false };
-  const app = await buildApp(appDeps(runtime, role, workers));
+  const app = await buildRoleApp(runtime, role, workers);
   const address = await listen(app, runtime);
   if (role !== 'api') startWorkers(runtime, workers);
   const sweeper = role !== 'worker' ? startSweeper(runtime) : undefined;
@@ -54,11 +52,11 @@ export async function runServer(runtime: Runtime, role: Role): Promise<RunningSe
 }
 
 /**
- * A role's HTTP app on a composed runtime, not listening and without workers (reported as not running): what a test
- * `inject()`s requests into when a socket is not what it tests.
+ * A role's HTTP app on a composed runtime, not yet listening: `runServer` serves it with its workers, a test
+ * `inject()`s requests into it without workers (reported as not running) when a socket is not what it tests.
  */
-export function buildRoleApp(runtime: Runtime, role: Role): Promise<App> {
-  return buildApp(appDeps(runtime, role, { stopping: false }));
+export function buildRoleApp(runtime: Runtime, role: Role, workers: Workers = { stopping: false }): Promise<App> {
+  return buildApp(appDeps(runtime, role, workers));
 }
 
 /** A heartbeat this old marks a worker as gone in /readyz: two leases, at least 10 s. */
@@ -85,7 +83,7 @@ function appDeps(runtime: Runtime, role: Role, workers: Workers): AppDeps {
         windowMs: config.security.uploadRateWindowMs,
       },
     },
-    idempotency: new IdempotentSubmitter(runtime.idempotency),
+    idempotency: runtime.idempotentSubmit,
     rateLimit: {
       perMinute: config.security.rateLimitPerMinute,
       uploadsPerMinute: config.security.uploadRateLimitPerMinute,
@@ -93,7 +91,7 @@ function appDeps(runtime: Runtime, role: Role, workers: Workers): AppDeps {
       queueCounts: () => queue.counts(),
     },
     auth: {
-      verifier: new ApiKeyVerifier(runtime.keys),
+      verifier: runtime.access,
       signingKeys: config.security.signingKeys,
       signedUrlTtlSeconds: config.security.signedUrlTtlSeconds,
       tenantOf: async (id) => (await stores.images.getImage(id))?.tenant,

@@ -3,13 +3,17 @@ import type { ImageRecord } from '../domain/image.js';
 import { toImageView } from '../http/image-view.js';
 import type { ImagingPool } from '../imaging/index.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { ImageEvents } from '../ports/image-events.js';
 import type { ImageStore } from '../ports/image-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { KeyStore } from '../ports/key-store.js';
 import type { MetadataStores } from '../ports/metadata-store.js';
+import { ApiKeyVerifier } from '../service/access.js';
 import { ContentBlobs } from '../service/content-blobs.js';
 import type { DiskSpace } from '../service/disk-space.js';
 import { createOriginalFetcher } from '../service/fetch-original.js';
+import { IdempotentSubmitter } from '../service/idempotent-submit.js';
 import { ImageLifecycle } from '../service/image-lifecycle.js';
 import { enqueueRender, ImageService } from '../service/image-service.js';
 import { ImageWatcher } from '../service/image-watch.js';
@@ -27,6 +31,8 @@ import type { Fetchers } from './fetchers.js';
 /** What the service objects are built on: the opened backends and this process's helpers. */
 export interface ServicePorts {
   metadata: MetadataStores;
+  keys: KeyStore;
+  idempotency: IdempotencyStore;
   queue: JobQueue;
   blobs: BlobStore;
   events: ImageEvents;
@@ -44,6 +50,10 @@ export interface Services {
   lifecycle: ImageLifecycle;
   watcher: ImageWatcher;
   refresher: VariantRefresher;
+  /** Are keys required, which key a bearer token is. */
+  access: ApiKeyVerifier;
+  /** Uploads under an `Idempotency-Key` run once. */
+  idempotentSubmit: IdempotentSubmitter;
   sweep(options?: { force?: boolean }): Promise<SweepReport>;
 }
 
@@ -107,6 +117,8 @@ export function buildServices(config: Config, ports: ServicePorts): Services {
     lifecycle,
     watcher: new ImageWatcher({ images, events, logger }),
     refresher,
+    access: new ApiKeyVerifier(ports.keys),
+    idempotentSubmit: new IdempotentSubmitter(ports.idempotency),
     sweep: (options) => sweep(sweepDeps, options),
   };
 }
