@@ -111,10 +111,17 @@ module.exports = {
       'worker/ turns a JobQueue into a consumer of typed handlers; the handlers themselves come from composition.',
     ),
     onlyImports(
+      'sdk-imports-nothing-of-ours',
+      layer('sdk'),
+      layer('sdk'),
+      'sdk/ is the typed API client other programs import (thumbsmith/client): generated types and openapi-fetch only.',
+    ),
+    onlyImports(
       'client-imports-no-server-code',
       layer('client'),
-      layers('client', 'domain', 'lib'),
-      'client/ is the CLI an HTTP client of the public API only: it may share pure domain rules, never server code.',
+      layers('client', 'sdk', 'domain', 'lib'),
+      'client/ is the CLI an HTTP client of the public API only (through sdk/): it may share pure domain rules, never ' +
+        'server code.',
     ),
     {
       name: 'only-composition-imports-composition',
@@ -125,10 +132,10 @@ module.exports = {
     },
     {
       name: 'web-imports-no-server-code',
-      comment: 'The web page is a browser client of the public API; it shares only the JSON types and plain words.',
+      comment: 'The web page is a browser client of the public API (through sdk/); it shares only plain words and names.',
       severity: 'error',
       from: { path: '^web/src/' },
-      to: { path: '^src/', pathNot: '^src/(client/(image-json|plain-words)|domain/url-name)\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/sdk/', '^src/(client/(image-json|plain-words)|domain/url-name)\\.ts$'] },
     },
   ],
   options: {
