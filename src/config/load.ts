@@ -42,11 +42,19 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
   return deepFreeze(config);
 }
 
-/** A variable's text: the environment's (unless empty), else the configuration file's, else its default. */
+/**
+ * A variable's text: the environment's (unless empty), else — for a secret — the content of the file `NAME_FILE`
+ * names, else the configuration file's, else its default.
+ */
 function readingFrom(env: Source, problems: string[]): Reading {
   const file = readConfigFile(env[CONFIG_FILE.name], problems);
+  const secretFiles = new Map<string, string | undefined>();
   const given = (spec: VariableSpec): string | undefined => {
     const fromEnv = env[spec.name];
+    if (spec.secret && env[`${spec.name}_FILE`]) {
+      if (!secretFiles.has(spec.name)) secretFiles.set(spec.name, readSecretFile(spec.name, env, problems));
+      return secretFiles.get(spec.name);
+    }
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     const fromFile = file[spec.name];
     if (fromFile !== undefined) return typeof fromFile === 'string' ? fromFile : JSON.stringify(fromFile);
@@ -58,6 +66,25 @@ function readingFrom(env: Source, problems: string[]): Reading {
     problems,
     env,
   };
+}
+
+/** A secret's file, as Docker and Kubernetes mount them: the content without its final line break. */
+function readSecretFile(name: string, env: Source, problems: string[]): string | undefined {
+  const path = env[`${name}_FILE`]!;
+  if (env[name]) {
+    problems.push(`${name}_FILE: set either ${name} or ${name}_FILE, not both`);
+    return undefined;
+  }
+  try {
+    const content = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    if (content === '') problems.push(`${name}_FILE: ${path} is empty`);
+    return content === '' ? undefined : content;
+  } catch (error) {
+    problems.push(
+      `${name}_FILE: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+    return undefined;
+  }
 }
 
 function readConfigFile(path: string | undefined, problems: string[]): Record<string, unknown> {

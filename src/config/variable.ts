@@ -18,6 +18,8 @@ export interface VariableSpec {
   /** Default as written in the environment; `undefined` = unset. */
   readonly default: string | undefined;
   readonly description: string;
+  /** A secret: may instead be read from the file `NAME_FILE` names (container and Kubernetes secrets). */
+  readonly secret?: boolean;
 }
 
 export interface Variable<T> extends VariableSpec {
@@ -35,6 +37,11 @@ export function variable<T>(
 ): Variable<T> {
   // The overloads guarantee a text-only parser has a default to fall back on.
   return { name, default: def, description, parse: (text, ...rest) => parse((text ?? def) as string, ...rest) };
+}
+
+/** Marks a variable as a secret, which may also be given as a file: `NAME_FILE=/run/secrets/name`. */
+export function secret<T>(variable: Variable<T>): Variable<T> {
+  return { ...variable, secret: true };
 }
 
 /** A group of variables that becomes one object of the configuration, key by key. */

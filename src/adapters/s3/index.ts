@@ -4,7 +4,11 @@ import { createS3BlobStore } from './s3-blob-store.js';
 import { createS3Client, type S3ClientConfig } from './s3-client.js';
 
 /** The S3 storage's configuration section. */
-export interface S3Section extends Pick<S3ClientConfig, 'endpoint' | 'region' | 'forcePathStyle'> {
+export interface S3Section
+  extends Pick<
+    S3ClientConfig,
+    'endpoint' | 'region' | 'forcePathStyle' | 'accessKeyId' | 'secretAccessKey' | 'sessionToken'
+  > {
   bucket: string;
   prefix: string;
 }
@@ -15,6 +19,9 @@ export function open(section: S3Section, { closers }: Pick<OpenContext, 'closers
     endpoint: section.endpoint,
     region: section.region,
     forcePathStyle: section.forcePathStyle,
+    accessKeyId: section.accessKeyId,
+    secretAccessKey: section.secretAccessKey,
+    sessionToken: section.sessionToken,
   });
   const blobs = createS3BlobStore({ client, bucket: section.bucket, prefix: section.prefix });
   closers.add('blobs', () => blobs.close());

@@ -8,6 +8,7 @@ import {
   readAll,
   redact,
   scaled,
+  secret,
   type ValuesOf,
   variable,
 } from '../variable.js';
@@ -76,11 +77,13 @@ export const WEBHOOKS = {
     webhookUrl,
     "Receives `image.done` / `image.failed` events of every image (besides each upload's own `callback_url`).",
   ),
-  secret: variable(
-    'WEBHOOK_SECRET',
-    undefined,
-    optionalText,
-    'Signs webhooks: `Thumbsmith-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of "t.body">`; unsigned when unset.',
+  secret: secret(
+    variable(
+      'WEBHOOK_SECRET',
+      undefined,
+      optionalText,
+      'Signs webhooks: `Thumbsmith-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of "t.body">`; unsigned when unset.',
+    ),
   ),
   allowLoopback: variable(
     'WEBHOOK_ALLOW_LOOPBACK',

@@ -7,6 +7,7 @@ import {
   type Parser,
   type Reading,
   readAll,
+  secret,
   type ValuesOf,
   variable,
 } from '../variable.js';
@@ -33,11 +34,13 @@ const corsOrigins: Parser<readonly string[]> = (text, name, problems) => {
 
 /** Signed URLs and browser access (issue 7). API keys live in the database, not here. */
 export const SECURITY = {
-  signingKeys: variable(
-    'SIGNING_KEYS',
-    undefined,
-    signingKeys,
-    'HMAC keys for signed thumbnail URLs: `kid:secret[,kid:secret…]`, secrets 32+ characters; the first signs, all verify (rotation).',
+  signingKeys: secret(
+    variable(
+      'SIGNING_KEYS',
+      undefined,
+      signingKeys,
+      'HMAC keys for signed thumbnail URLs: `kid:secret[,kid:secret…]`, secrets 32+ characters; the first signs, all verify (rotation).',
+    ),
   ),
   signedUrlTtlSeconds: variable(
     'SIGNED_URL_TTL_SECONDS',
@@ -105,11 +108,13 @@ export const QUEUE_DASHBOARD = {
     flag,
     'Serve the bull-board queue dashboard at `/admin/queues` (Redis queue only; needs `QUEUE_DASHBOARD_TOKEN`).',
   ),
-  token: variable(
-    'QUEUE_DASHBOARD_TOKEN',
-    undefined,
-    optionalText,
-    'Secret (16+ characters) for the dashboard: `Authorization: Bearer TOKEN`, or Basic auth with any user and TOKEN as password.',
+  token: secret(
+    variable(
+      'QUEUE_DASHBOARD_TOKEN',
+      undefined,
+      optionalText,
+      'Secret (16+ characters) for the dashboard: `Authorization: Bearer TOKEN`, or Basic auth with any user and TOKEN as password.',
+    ),
   ),
 };
 

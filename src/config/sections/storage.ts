@@ -7,6 +7,7 @@ import {
   redact,
   type Source,
   scaled,
+  secret,
   text,
   type ValuesOf,
   variable,
@@ -23,6 +24,10 @@ export type StorageConfig =
       endpoint: string | undefined;
       region: string;
       forcePathStyle: boolean;
+      /** Static credentials (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` or their `_FILE`s); else the SDK's chain. */
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      sessionToken?: string;
     };
 
 /** Checked even for the embedded queue, so a typo shows up before the day Redis is switched on. */
@@ -47,17 +52,21 @@ export const STORAGE = {
     scaled(0, 1024 * 1024, 1024 * 1024),
     'Below this much free space on the disks written to (temp files, blob directory, SQLite), uploads answer `503 TS_STORAGE_FULL` and `/readyz` is not ready (0 = off).',
   ),
-  databaseUrl: variable(
-    'DATABASE_URL',
-    undefined,
-    optionalText,
-    'Metadata database: unset = SQLite `DATA_DIR/thumbsmith.db`; `sqlite:PATH` or `postgres://…`.',
+  databaseUrl: secret(
+    variable(
+      'DATABASE_URL',
+      undefined,
+      optionalText,
+      'Metadata database: unset = SQLite `DATA_DIR/thumbsmith.db`; `sqlite:PATH` or `postgres://…`.',
+    ),
   ),
-  queueUrl: variable(
-    'QUEUE_URL',
-    undefined,
-    optionalText,
-    'Job queue: unset = the SQLite database (embedded); `redis://…` = BullMQ.',
+  queueUrl: secret(
+    variable(
+      'QUEUE_URL',
+      undefined,
+      optionalText,
+      'Job queue: unset = the SQLite database (embedded); `redis://…` = BullMQ.',
+    ),
   ),
   queuePrefix: variable(
     'QUEUE_PREFIX',
@@ -83,11 +92,18 @@ export const STORAGE = {
     (value) => value !== 'false',
     'Path-style S3 addressing (needed by most self-hosted S3 servers).',
   ),
-  awsRegion: variable(
-    'AWS_REGION',
-    'us-east-1',
-    text,
-    'S3 region; credentials come from the usual `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`.',
+  awsRegion: variable('AWS_REGION', 'us-east-1', text, 'S3 region.'),
+  awsAccessKeyId: secret(
+    variable(
+      'AWS_ACCESS_KEY_ID',
+      undefined,
+      optionalText,
+      "S3 access key id; with `AWS_SECRET_ACCESS_KEY`. Unset = the AWS SDK's default chain (profile, instance role).",
+    ),
+  ),
+  awsSecretAccessKey: secret(variable('AWS_SECRET_ACCESS_KEY', undefined, optionalText, 'S3 secret access key.')),
+  awsSessionToken: secret(
+    variable('AWS_SESSION_TOKEN', undefined, optionalText, 'S3 session token, with temporary credentials.'),
   ),
 };
 
@@ -143,8 +159,19 @@ function parseStorage(values: ValuesOf<typeof STORAGE>, env: Source, problems: s
       endpoint: values.s3Endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
       region: values.awsRegion,
       forcePathStyle: values.s3ForcePathStyle,
+      ...staticCredentials(values, problems),
     };
   }
   problems.push(`STORAGE_URL: expected file:PATH or s3://bucket[/prefix] but received ${JSON.stringify(url)}`);
   return { kind: 'fs', root: resolve(dataDir, 'blobs') };
+}
+
+function staticCredentials(values: ValuesOf<typeof STORAGE>, problems: string[]) {
+  const { awsAccessKeyId: accessKeyId, awsSecretAccessKey: secretAccessKey, awsSessionToken: sessionToken } = values;
+  if (accessKeyId === undefined && secretAccessKey === undefined) return {};
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    problems.push("AWS_ACCESS_KEY_ID: set it together with AWS_SECRET_ACCESS_KEY (or neither, for the SDK's chain)");
+    return {};
+  }
+  return { accessKeyId, secretAccessKey, ...(sessionToken !== undefined && { sessionToken }) };
 }
