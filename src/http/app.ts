@@ -22,6 +22,7 @@ import {
   requestLimitsPlugin,
   sendContinue,
 } from './request-limits.js';
+import { QuietProbeLogController } from './request-logging.js';
 import { type HealthRoutesOptions, healthRoutes } from './routes/health.js';
 import { imageEventRoutes } from './routes/image-events.js';
 import { imageLifecycleRoutes } from './routes/image-lifecycle.js';
@@ -76,6 +77,8 @@ export async function buildApp(deps: AppDeps) {
   const { timeouts } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
+    // Probes and scrapes log their request lines at debug (a health check every few seconds is not news).
+    logController: new QuietProbeLogController(),
     // The caller's X-Request-Id only when it is short and plain (requestIdOf); never taken unchecked.
     requestIdHeader: false,
     genReqId: requestIdOf,
