@@ -11,7 +11,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { type AuthOptions, authPlugin } from './auth.js';
 import { observabilityPlugin } from './observability.js';
-import { asThumbsmithError, problemPlugin, sendProblem } from './problem.js';
+import { asThumbsmithError, problemPlugin, schemaErrorFormatter, sendProblem } from './problem.js';
 import { QUEUE_DASHBOARD_PATH, type QueueDashboardOptions, queueDashboardRoutes } from './queue-dashboard.js';
 import { type RateLimitOptions, rateLimitPlugin } from './rate-limit.js';
 import {
@@ -83,6 +83,7 @@ export async function buildApp(deps: AppDeps) {
     requestIdHeader: false,
     genReqId: requestIdOf,
     trustProxy: false,
+    schemaErrorFormatter,
     return503OnClosing: true,
     ...(timeouts && {
       keepAliveTimeout: timeouts.keepAliveTimeoutMs,
