@@ -7,6 +7,7 @@ import {
   openEvents,
   openQueue,
   openQueueDashboard,
+  openRateLimitStores,
   openStorage,
 } from './composition/backends.js';
 import { openFetchers } from './composition/fetchers.js';
@@ -22,6 +23,7 @@ import type { BlobStore } from './ports/blob-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { KeyStore } from './ports/key-store.js';
 import type { MetadataStores } from './ports/metadata-store.js';
+import type { RateLimitStore } from './ports/rate-limit-store.js';
 import { DiskSpace } from './service/disk-space.js';
 import { removeTempLeftovers } from './service/maintenance.js';
 import type { Logger } from './telemetry/logger.js';
@@ -40,6 +42,8 @@ export interface Runtime
   keys: KeyStore;
   /** This process's Prometheus metrics (served at `/metrics`). */
   metrics: Metrics;
+  /** Where the API's rate limits are counted (`RATE_LIMIT_STORE`), and this process's count while it cannot answer. */
+  rateLimits: { store: RateLimitStore; fallback: RateLimitStore };
   /** bull-board behind its token, when configured (Redis queue only). */
   queueDashboard?: QueueDashboardOptions;
   /** The child processes every probe (uploads) and render (jobs, lazy and re-renders) runs in. */
@@ -75,6 +79,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
     const blobs = await openStorage(config, context);
     const queueDashboard = await openQueueDashboard(config, context);
     const events = await openEvents(config, context);
+    const rateLimits = await openRateLimitStores(config, context);
     const fetchers = openFetchers(config, closers);
     const ports = instrumentPorts({ metadata, queue, blobs }, config, metrics);
     const diskSpace = new DiskSpace({
@@ -102,6 +107,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       blobs: ports.blobs,
       keys,
       metrics,
+      rateLimits,
       imaging,
       diskSpace,
       ...(queueDashboard ? { queueDashboard } : {}),

@@ -87,6 +87,8 @@ function appDeps(runtime: Runtime, role: Role, workers: Workers): AppDeps {
     rateLimit: {
       perMinute: config.security.rateLimitPerMinute,
       uploadsPerMinute: config.security.uploadRateLimitPerMinute,
+      ...runtime.rateLimits,
+      metrics: runtime.metrics,
       maxQueueDepth: config.security.maxQueueDepth,
       queueCounts: () => queue.counts(),
     },

@@ -1,13 +1,14 @@
 import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DatabasePorts } from '../adapters/sql/index.js';
-import type { Config, DatabaseConfig, QueueConfig, StorageConfig } from '../config/config.js';
+import type { Config, DatabaseConfig, QueueConfig, RateLimitStoreConfig, StorageConfig } from '../config/config.js';
 import { createRetryPolicy } from '../domain/backoff.js';
 import type { QueueDashboardOptions } from '../http/queue-dashboard.js';
 import type { OpenContext } from '../lib/closers.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ImageEvents } from '../ports/image-events.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { RateLimitStore } from '../ports/rate-limit-store.js';
 
 /**
  * Which adapter serves each backend kind. Every adapter module is imported when its kind is configured, never
@@ -103,6 +104,12 @@ const QUEUE_DASHBOARDS: PerKind<
   },
 };
 
+/** Rate-limit counts: in this process, or in Redis shared by every API process. */
+const RATE_LIMIT_STORES: PerKind<RateLimitStoreConfig, [BackendContext], Promise<RateLimitStore>> = {
+  memory: async () => (await import('../adapters/memory/index.js')).openRateLimitStore(),
+  redis: async (section, context) => (await import('../adapters/redis/index.js')).openRateLimitStore(section, context),
+};
+
 const STORAGES: PerKind<StorageConfig, [BackendContext], Promise<BlobStore>> = {
   fs: async (section, context) => (await import('../adapters/fs/index.js')).open(section, context),
   s3: async (section, context) => (await import('../adapters/s3/index.js')).open(section, context),
@@ -135,6 +142,13 @@ export const migrateDatabase = (config: Config, context: BackendContext) =>
 export const openQueue = (config: Config, context: BackendContext) =>
   byKind(QUEUES, config.queue, context, config.jobs);
 export const openEvents = (config: Config, context: BackendContext) => byKind(EVENTS, config.queue, context);
+/** The configured rate-limit store, and a count in this process for the moments it cannot answer (fail open). */
+export async function openRateLimitStores(config: Config, context: BackendContext) {
+  return {
+    store: await byKind(RATE_LIMIT_STORES, config.rateLimitStore, context),
+    fallback: await RATE_LIMIT_STORES.memory({ kind: 'memory' }, context),
+  };
+}
 export const openStorage = (config: Config, context: BackendContext) => byKind(STORAGES, config.storage, context);
 
 /** bull-board behind its token, when it is turned on and the queue is on Redis. */

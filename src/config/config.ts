@@ -3,12 +3,12 @@ import type { FetchConfig } from './sections/fetch.js';
 import type { LimitsConfig } from './sections/images.js';
 import type { LifecycleConfig, WebhooksConfig } from './sections/lifecycle.js';
 import type { LogConfig } from './sections/logging.js';
-import type { QueueDashboardConfig, SecurityConfig } from './sections/security.js';
+import type { QueueDashboardConfig, RateLimitStoreConfig, SecurityConfig } from './sections/security.js';
 import type { ServerConfig } from './sections/server.js';
 import type { DatabaseConfig, QueueConfig, StorageConfig } from './sections/storage.js';
 import type { IsolationConfig, JobsConfig, SweepConfig, WorkerConfig } from './sections/workers.js';
 
-export type { DatabaseConfig, LimitsConfig, QueueConfig, StorageConfig };
+export type { DatabaseConfig, LimitsConfig, QueueConfig, RateLimitStoreConfig, StorageConfig };
 
 /** Tracing from the standard OTEL_* variables (config/tracing.ts). */
 export interface TracingConfig {
@@ -49,6 +49,8 @@ export interface Config {
   queueDashboard: QueueDashboardConfig;
   /** Signed URLs and browser access (issue 7). API keys live in the database, not here. */
   security: SecurityConfig;
+  /** Where the rate limits are counted: in each process, or in Redis shared by all (`RATE_LIMIT_STORE`). */
+  rateLimitStore: RateLimitStoreConfig;
 }
 
 export class ConfigError extends Error {

@@ -5,9 +5,9 @@ import { FETCH } from './sections/fetch.js';
 import { readImages } from './sections/images.js';
 import { readLifecycle, WEBHOOKS } from './sections/lifecycle.js';
 import { LOG } from './sections/logging.js';
-import { readQueueDashboard, SECURITY } from './sections/security.js';
+import { rateLimitStoreOf, readQueueDashboard, SECURITY } from './sections/security.js';
 import { CONFIG_FILE, SERVER } from './sections/server.js';
-import { readStorage } from './sections/storage.js';
+import { readStorage, STORAGE } from './sections/storage.js';
 import { readWorkers } from './sections/workers.js';
 import { parseTracing } from './tracing.js';
 import { type Reading, readAll, type Source, type VariableSpec } from './variable.js';
@@ -25,6 +25,7 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
   const { read } = reading;
   const storage = readStorage(reading);
   const fetch = readAll(FETCH, read);
+  const security = readAll(SECURITY, read);
   const config: Config = {
     server: readAll(SERVER, read),
     ...storage,
@@ -36,7 +37,8 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
     webhooks: readAll(WEBHOOKS, read),
     fetch,
     queueDashboard: readQueueDashboard(reading, storage.queue),
-    security: readAll(SECURITY, read),
+    security,
+    rateLimitStore: rateLimitStoreOf(reading, security, storage.queue, read(STORAGE.queuePrefix)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

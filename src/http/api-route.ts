@@ -14,3 +14,12 @@ export function isApiRoute(request: FastifyRequest): boolean {
 export function isUnmatched(request: FastifyRequest): boolean {
   return request.routeOptions.url === undefined;
 }
+
+/** The routes a load balancer, container runtime or Prometheus calls every few seconds. */
+const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** True for a liveness or readiness probe or a metrics scrape (on the matched route, like `isApiRoute`). */
+export function isProbeRoute(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && PROBE_ROUTES.has(route);
+}

@@ -11,7 +11,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { type AuthOptions, authPlugin } from './auth.js';
 import { observabilityPlugin } from './observability.js';
-import { asThumbsmithError, problemPlugin, sendProblem } from './problem.js';
+import { asThumbsmithError, problemPlugin, schemaErrorFormatter, sendProblem } from './problem.js';
 import { QUEUE_DASHBOARD_PATH, type QueueDashboardOptions, queueDashboardRoutes } from './queue-dashboard.js';
 import { type RateLimitOptions, rateLimitPlugin } from './rate-limit.js';
 import {
@@ -22,6 +22,7 @@ import {
   requestLimitsPlugin,
   sendContinue,
 } from './request-limits.js';
+import { QuietProbeLogController } from './request-logging.js';
 import { type HealthRoutesOptions, healthRoutes } from './routes/health.js';
 import { imageEventRoutes } from './routes/image-events.js';
 import { imageLifecycleRoutes } from './routes/image-lifecycle.js';
@@ -76,10 +77,13 @@ export async function buildApp(deps: AppDeps) {
   const { timeouts } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
+    // Probes and scrapes log their request lines at debug (a health check every few seconds is not news).
+    logController: new QuietProbeLogController(),
     // The caller's X-Request-Id only when it is short and plain (requestIdOf); never taken unchecked.
     requestIdHeader: false,
     genReqId: requestIdOf,
     trustProxy: false,
+    schemaErrorFormatter,
     return503OnClosing: true,
     ...(timeouts && {
       keepAliveTimeout: timeouts.keepAliveTimeoutMs,

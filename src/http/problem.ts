@@ -1,5 +1,11 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { ERROR_CATALOGUE, type ErrorCode, ThumbsmithError } from '../domain/errors.js';
 
@@ -22,6 +28,21 @@ const FRAMEWORK_CODES: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: 'TS_VALIDATION',
   FST_ERR_MAX_PARAM_LENGTH: 'TS_URI_TOO_LONG',
 };
+
+/**
+ * The detail of a schema validation error: Fastify's wording (`querystring/limit must be <= 100`), except that a value
+ * outside an enum is told the values allowed (`querystring/status must be one of: queued, processing, done, failed`),
+ * taken from the schema itself. The value received is never repeated back.
+ */
+export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  return new Error(errors.map((error) => `${dataVar}${error.instancePath} ${explain(error)}`).join(', '));
+}
+
+function explain({ keyword, params, message }: FastifySchemaValidationError): string {
+  const allowed = params.allowedValues;
+  if (keyword === 'enum' && Array.isArray(allowed)) return `must be one of: ${allowed.join(', ')}`;
+  return message ?? 'is not valid';
+}
 
 export function asThumbsmithError(error: unknown): ThumbsmithError {
   if (error instanceof ThumbsmithError) return error;

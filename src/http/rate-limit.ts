@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ThumbsmithError } from '../domain/errors.js';
 import type { QueueCounts } from '../ports/job-queue.js';
+import { RATE_LIMIT_WINDOW_SECONDS, type RateLimitState, type RateLimitStore } from '../ports/rate-limit-store.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { isApiRoute, isUnmatched } from './api-route.js';
 
 export interface RateLimitOptions {
@@ -9,73 +11,91 @@ export interface RateLimitOptions {
   perMinute: number;
   /** Uploads (`POST /v1/images`) per minute, per API key and per client address, on top of `perMinute` (0 = off). */
   uploadsPerMinute: number;
+  /** Where requests are counted: in this process, or shared by every API process (Redis). */
+  store: RateLimitStore;
+  /** Counts in this process, used while `store` cannot answer (fail open, to this process's own count). */
+  fallback: RateLimitStore;
   /** Uploads answer `503 TS_QUEUE_FULL` while this many render jobs wait (0 = unbounded). */
   maxQueueDepth: number;
   /** The queue's depth; read at most once per `queueCacheMs` (default 1 s). */
   queueCounts: () => Promise<QueueCounts>;
   queueCacheMs?: number;
+  /** Counts the store's failures (`thumbsmith_rate_limit_store_errors_total`). */
+  metrics?: Metrics;
   now?: () => number;
 }
 
-/** Buckets kept at most; past it the least recently created are dropped (they are the least likely to be empty). */
-const MAX_BUCKETS = 50_000;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's counts so far, each with its policy (set by the rate-limit plugin). */
+    rateLimits: Counted[] | null;
+  }
+}
+
+/** A limit under its name in the `RateLimit-Policy` header. */
+interface Policy {
+  name: 'minute' | 'uploads';
+  limit: number;
+}
+
+interface Counted {
+  policy: Policy;
+  state: RateLimitState;
+}
+
 const QUEUE_FULL_RETRY_SECONDS = 5;
+/** While the store keeps failing, one warning per this long (each failure is counted in the metric). */
+const STORE_WARNING_INTERVAL_MS = 60_000;
+
+/** `"minute";q=600;w=60`: one policy as an item of the `RateLimit-Policy` structured field (IETF httpapi draft). */
+const policyItem = ({ name, limit }: Policy) => `"${name}";q=${limit};w=${RATE_LIMIT_WINDOW_SECONDS}`;
 
 /**
- * A token bucket per (limit, identity): `capacity` tokens, refilled at `capacity` per minute, so a client may burst
- * up to a minute's allowance and then proceeds at the steady rate. In memory, per process: N API processes allow N
- * times the rate in total (documented; a shared store is later work).
+ * The count closest to refusal: the fewest requests left, and of those the one whose window ends last. It is the
+ * one a client must respect, so it is the one the `RateLimit` header reports.
  */
-export class TokenBuckets {
-  readonly #capacity: number;
-  readonly #perMs: number;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+function tightest(counted: readonly Counted[]): Counted | undefined {
+  return counted.reduce<Counted | undefined>((tight, next) => {
+    if (!tight) return next;
+    if (next.state.remaining !== tight.state.remaining)
+      return next.state.remaining < tight.state.remaining ? next : tight;
+    return next.state.resetSeconds > tight.state.resetSeconds ? next : tight;
+  }, undefined);
+}
 
-  constructor(perMinute: number) {
-    this.#capacity = perMinute;
-    this.#perMs = perMinute / 60_000;
-  }
-
-  /** Takes one token; returns 0 when allowed, otherwise the seconds until a token is back. */
-  take(identity: string, now: number): number {
-    let bucket = this.#buckets.get(identity);
-    if (!bucket) {
-      if (this.#buckets.size >= MAX_BUCKETS) this.#evict();
-      bucket = { tokens: this.#capacity, at: now };
-      this.#buckets.set(identity, bucket);
-    }
-    bucket.tokens = Math.min(this.#capacity, bucket.tokens + (now - bucket.at) * this.#perMs);
-    bucket.at = now;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.#perMs / 1000));
-  }
-
-  #evict(): void {
-    let drop = Math.ceil(MAX_BUCKETS / 10);
-    for (const key of this.#buckets.keys()) {
-      if (drop-- <= 0) break;
-      this.#buckets.delete(key);
-    }
-  }
+/**
+ * The standard headers of draft-ietf-httpapi-ratelimit-headers on every counted answer: `RateLimit-Policy` lists
+ * every policy the request was counted under (`minute`, and `uploads` for an upload), `RateLimit` tells the one
+ * closest to refusal (`"minute";r=<left>;t=<seconds until the window ends>`). Set as each count happens rather
+ * than on send, so refusals and event streams carry them too.
+ */
+function setRateLimitHeaders(reply: FastifyReply, counted: readonly Counted[]): void {
+  const tight = tightest(counted);
+  if (!tight) return;
+  const policies = [...new Map(counted.map(({ policy }) => [policy.name, policy])).values()];
+  reply.header('ratelimit-policy', policies.map(policyItem).join(', '));
+  reply.header('ratelimit', `"${tight.policy.name}";r=${tight.state.remaining};t=${tight.state.resetSeconds}`);
 }
 
 /**
  * Rate limits and backpressure on `/v1`: `429 TS_RATE_LIMITED` with `Retry-After` past the per-key or per-address
- * rate, `503 TS_QUEUE_FULL` with `Retry-After` for uploads while the render queue is at its bound. Every request to
+ * limit, `503 TS_QUEUE_FULL` with `Retry-After` for uploads while the render queue is at its bound. Every request to
  * an API route counts, refused ones included, and so does every request no route matches (scanning is not free).
  * Registered before the auth plugin: the address is counted in onRequest, before authentication, so a flood of bad
  * keys is limited; the verified key (`request.apiKeyId`) in preParsing, after it and before any body is read.
+ * Whether a route is an API route is decided on the matched route, so odd spellings of a `/v1` path count too.
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
     const now = options.now ?? Date.now;
-    const all = options.perMinute > 0 ? new TokenBuckets(options.perMinute) : undefined;
-    const uploads = options.uploadsPerMinute > 0 ? new TokenBuckets(options.uploadsPerMinute) : undefined;
+    const all: Policy | undefined = options.perMinute > 0 ? { name: 'minute', limit: options.perMinute } : undefined;
+    const uploads: Policy | undefined =
+      options.uploadsPerMinute > 0 ? { name: 'uploads', limit: options.uploadsPerMinute } : undefined;
     const cacheMs = options.queueCacheMs ?? 1000;
     let depth: { waiting: number; at: number } | undefined;
+    let lastStoreWarning = Number.NEGATIVE_INFINITY;
+    app.decorateRequest('rateLimits', null);
+
     // Fails open: while the queue cannot be counted (Redis down) uploads are still taken, as they are without a bound.
     const waiting = async (request: FastifyRequest) => {
       if (!depth || now() - depth.at >= cacheMs) {
@@ -90,33 +110,58 @@ export const rateLimitPlugin = fp(
       return depth.waiting;
     };
 
-    const limit = (buckets: TokenBuckets | undefined, identities: readonly string[], at: number) => {
-      if (!buckets || identities.length === 0) return;
-      const wait = Math.max(...identities.map((identity) => buckets.take(identity, at)));
-      if (wait > 0) {
+    // Fails open to this process's own count: a limiter outage never takes the API down, and one process still
+    // holds its clients to the limit (N processes then allow up to N times it, as with the memory store).
+    const consume = async (request: FastifyRequest, key: string, limit: number) => {
+      try {
+        return await options.store.consume(key, limit);
+      } catch (error) {
+        options.metrics?.rateLimitStoreError();
+        if (now() - lastStoreWarning >= STORE_WARNING_INTERVAL_MS) {
+          lastStoreWarning = now();
+          request.log.warn({ err: error }, 'rate-limit store unavailable; counting in this process meanwhile');
+        }
+        return options.fallback.consume(key, limit);
+      }
+    };
+
+    const limit = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      policy: Policy | undefined,
+      identities: readonly string[],
+    ) => {
+      if (!policy || identities.length === 0) return;
+      const states = await Promise.all(
+        identities.map((identity) => consume(request, `${policy.name}:${identity}`, policy.limit)),
+      );
+      request.rateLimits ??= [];
+      request.rateLimits.push(...states.map((state) => ({ policy, state })));
+      setRateLimitHeaders(reply, request.rateLimits);
+      const refused = states.filter((state) => !state.allowed);
+      if (refused.length > 0) {
+        const wait = Math.max(...refused.map((state) => state.resetSeconds));
         throw new ThumbsmithError('TS_RATE_LIMITED', `Too many requests; try again in ${wait} s.`, {
           extensions: { retryAfterSeconds: wait },
         });
       }
     };
-    const addressOf = (request: FastifyRequest) => `ip:${request.ip}`;
+    const addressOf = (request: FastifyRequest) => [`ip:${request.ip}`];
     const keyOf = (request: FastifyRequest) => (request.apiKeyId ? [`key:${request.apiKeyId}`] : []);
     const isUpload = (request: FastifyRequest) =>
       request.method === 'POST' && request.routeOptions.url === '/v1/images';
 
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
       if (!isApiRoute(request) && !isUnmatched(request)) return;
-      const at = now();
-      limit(all, [addressOf(request)], at);
-      if (isUpload(request)) limit(uploads, [addressOf(request)], at);
+      await limit(request, reply, all, addressOf(request));
+      if (isUpload(request)) await limit(request, reply, uploads, addressOf(request));
     });
 
-    app.addHook('preParsing', async (request) => {
+    app.addHook('preParsing', async (request, reply) => {
       if (!isApiRoute(request)) return;
-      const at = now();
-      limit(all, keyOf(request), at);
+      await limit(request, reply, all, keyOf(request));
       if (!isUpload(request)) return;
-      limit(uploads, keyOf(request), at);
+      await limit(request, reply, uploads, keyOf(request));
       if (options.maxQueueDepth > 0 && (await waiting(request)) >= options.maxQueueDepth) {
         throw new ThumbsmithError(
           'TS_QUEUE_FULL',

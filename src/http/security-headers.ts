@@ -8,7 +8,7 @@ export interface SecurityHeadersOptions {
 
 const ALLOWED_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS';
 const ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, if-none-match, last-event-id';
-const EXPOSED_HEADERS = 'etag, location, retry-after, x-request-id';
+const EXPOSED_HEADERS = 'etag, location, ratelimit, ratelimit-policy, retry-after, x-request-id';
 
 /**
  * The API documentation (swagger-ui) loads only its own scripts and styles and may not be framed: the web page at `/`

@@ -6,7 +6,13 @@ export { configureImaging } from './configure.js';
 export { ENCODER_DEFAULTS, JPEG_FULL_CHROMA_QUALITY } from './encoders.js';
 export { type Imager, inProcessImager, type ProbeOptions, type RenderOptions } from './imager.js';
 export type { ImageInput } from './input.js';
-export { DEFAULT_IMAGING_LIMITS, type ImagingLimits, MAX_SVG_BYTES } from './limits.js';
+export {
+  acceptedFormats,
+  DEFAULT_IMAGING_LIMITS,
+  type ImagingLimits,
+  MAX_SVG_BYTES,
+  notAcceptedImage,
+} from './limits.js';
 export { resolveOutputFormat } from './output-format.js';
 export type { RenderedVariant, RenderObserver } from './pipeline.js';
 export { ImagingPool, type ImagingPoolOptions } from './pool/imaging-pool.js';

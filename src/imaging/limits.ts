@@ -1,4 +1,5 @@
 import { ThumbsmithError } from '../domain/errors.js';
+import { INPUT_FORMATS, type InputFormat } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
 
 /** Limits checked against the header before any pixel is decoded. Values come from configuration. */
@@ -34,6 +35,26 @@ export const DEFAULT_IMAGING_LIMITS: ImagingLimits = Object.freeze({
   maxAncillaryChunks: 256,
   maxMetadataBytes: 8 * 1024 * 1024,
 });
+
+/** The input formats accepted under `limits`, in the order of INPUT_FORMATS (SVG only when it is allowed). */
+export function acceptedFormats(limits: Pick<ImagingLimits, 'allowSvg'>): InputFormat[] {
+  return INPUT_FORMATS.filter((format) => format !== 'svg' || limits.allowSvg);
+}
+
+/**
+ * A refusal of bytes that are not an accepted image (`TS_UNSUPPORTED_MEDIA`, or `TS_UNSUPPORTED_FORMAT` for a
+ * recognised container Thumbsmith does not read) that says what is accepted, in words and as `acceptedFormats`.
+ */
+export function notAcceptedImage(
+  code: 'TS_UNSUPPORTED_MEDIA' | 'TS_UNSUPPORTED_FORMAT',
+  what: string,
+  limits: Pick<ImagingLimits, 'allowSvg'>,
+): ThumbsmithError {
+  const accepted = acceptedFormats(limits);
+  return new ThumbsmithError(code, `${what}; accepted formats: ${accepted.join(', ')}.`, {
+    extensions: { acceptedFormats: accepted },
+  });
+}
 
 /** SVG is text that a renderer parses in full, so its size is capped by bytes too (2 MiB). */
 export const MAX_SVG_BYTES = 2 * 1024 * 1024;

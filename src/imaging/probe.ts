@@ -3,7 +3,7 @@ import { ThumbsmithError } from '../domain/errors.js';
 import type { InputFormat } from '../domain/image.js';
 import { type BmpHeader, readBmpHeader } from './decoders/bmp.js';
 import { byteLength, type ImageInput, readAll, readHead, sharpSource } from './input.js';
-import { assertHeaderWithinLimits, type ImagingLimits, MAX_SVG_BYTES } from './limits.js';
+import { assertHeaderWithinLimits, type ImagingLimits, MAX_SVG_BYTES, notAcceptedImage } from './limits.js';
 import { decodeFailure } from './sharp-errors.js';
 import { SNIFF_BYTES, sniffContainer } from './sniff.js';
 import { assertStructureWithinLimits } from './structure.js';
@@ -53,11 +53,13 @@ export interface InspectedSource extends ProbeResult {
 
 export async function inspect(input: ImageInput, limits: ImagingLimits): Promise<InspectedSource> {
   const head = await readHead(input, SNIFF_BYTES);
-  if (head.length === 0) throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The file is empty');
+  if (head.length === 0) throw notAcceptedImage('TS_UNSUPPORTED_MEDIA', 'The file is empty', limits);
   const sniffed = sniffContainer(head);
-  if (!sniffed) throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The content is not an image Thumbsmith can read');
+  if (!sniffed) {
+    throw notAcceptedImage('TS_UNSUPPORTED_MEDIA', 'The content is not an image Thumbsmith can read', limits);
+  }
   if (sniffed.kind === 'unsupported') {
-    throw new ThumbsmithError('TS_UNSUPPORTED_FORMAT', `${sniffed.name} images are not supported`);
+    throw notAcceptedImage('TS_UNSUPPORTED_FORMAT', `${sniffed.name} images are not supported`, limits);
   }
   // Before any decoder: a small file must not be able to demand large work from one.
   await assertStructureWithinLimits(input, sniffed.format, limits);

@@ -1,6 +1,6 @@
 import { ThumbsmithError } from '../domain/errors.js';
 import type { OriginalInfo } from '../domain/image.js';
-import { type Imager, type ImagingLimits, sniff } from '../imaging/index.js';
+import { type Imager, type ImagingLimits, notAcceptedImage, sniff } from '../imaging/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ContentBlobs } from './content-blobs.js';
 import type { SpooledFile } from './spool.js';
@@ -33,9 +33,9 @@ export async function admitOriginal<T>(
   owner: { tenant: string; filename: string | null },
   record: (original: OriginalInfo) => Promise<RecordedOriginal<T>>,
 ): Promise<T> {
-  if (spooled.bytes === 0) throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The file is empty.');
+  if (spooled.bytes === 0) throw notAcceptedImage('TS_UNSUPPORTED_MEDIA', 'The file is empty', deps.limits);
   if (sniff(spooled.head) === undefined) {
-    throw new ThumbsmithError('TS_UNSUPPORTED_MEDIA', 'The bytes are not an image Thumbsmith can read.');
+    throw notAcceptedImage('TS_UNSUPPORTED_MEDIA', 'The bytes are not an image Thumbsmith can read', deps.limits);
   }
   const info = await deps.imager.probe({ path: spooled.path }, deps.limits);
   const content = await deps.content.acquire(owner.tenant, spooled.sha256, { path: spooled.path });

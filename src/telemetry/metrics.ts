@@ -1,9 +1,16 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueueCounts } from '../ports/job-queue.js';
-import { type Dependency, type JobOutcome, METRIC_PREFIX, METRICS, type Stage, type UploadOutcome } from './names.js';
+import {
+  type Dependency,
+  DROPPED_DEFAULT_METRICS,
+  type JobOutcome,
+  METRICS,
+  type Stage,
+  type UploadOutcome,
+} from './names.js';
 
 export interface MetricsOptions {
-  /** Process metrics (CPU, memory, event loop lag, GC) with the `thumbsmith_` prefix. @defaultValue true */
+  /** Process metrics (CPU, memory, event loop lag, GC) under their standard `process_*`/`nodejs_*` names. @defaultValue true */
   defaultMetrics?: boolean;
   /** Which role this process plays (`all`, `api`, `worker`), as a label of `thumbsmith_info`. */
   role?: string;
@@ -39,13 +46,17 @@ export class Metrics {
   readonly #stages: Histogram<'stage' | 'preset'>;
   readonly #uploadToDone: Histogram<string>;
   readonly #dependencies: Histogram<'dependency' | 'operation' | 'outcome'>;
+  readonly #rateLimitStoreErrors: Counter<string>;
   #queueSource: (() => Promise<QueueCounts>) | undefined;
   #workerSource: WorkerGaugeSource | undefined;
   #onCollectError: ((error: unknown) => void) | undefined;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.#registry];
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.#registry, prefix: METRIC_PREFIX });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.#registry });
+      for (const name of DROPPED_DEFAULT_METRICS) this.#registry.removeSingleMetric(name);
+    }
     this.#info = new Gauge({
       name: METRICS.info,
       help: 'Always 1; labels tell the version and role of this process.',
@@ -104,6 +115,12 @@ export class Metrics {
       help: 'Calls to the database, queue and storage, by operation and outcome (ok, error).',
       labelNames: ['dependency', 'operation', 'outcome'],
       buckets: SECONDS_FAST,
+      registers,
+    });
+
+    this.#rateLimitStoreErrors = new Counter({
+      name: METRICS.rateLimitStoreErrors,
+      help: 'Rate-limit counts the shared store (Redis) could not answer; each was counted in this process instead.',
       registers,
     });
 
@@ -208,6 +225,10 @@ export class Metrics {
 
   uploadToDone(seconds: number): void {
     this.#uploadToDone.observe(Math.max(0, seconds));
+  }
+
+  rateLimitStoreError(): void {
+    this.#rateLimitStoreErrors.inc();
   }
 
   dependencyCall(dependency: Dependency, operation: string, seconds: number, ok: boolean): void {

@@ -1,9 +1,18 @@
 /**
  * Every metric, span and attribute name Thumbsmith emits, in one place, so dashboards, alerts and docs can rely on
- * them. Metric names follow Prometheus conventions (`thumbsmith_` prefix, base units, `_total` for counters).
+ * them. Metric names follow Prometheus conventions (`thumbsmith_` prefix, base units, `_total` for counters and
+ * only for counters). The runtime's own (`process_*`, `nodejs_*`) keep prom-client's standard names.
  */
 
-export const METRIC_PREFIX = 'thumbsmith_';
+/**
+ * prom-client's default gauges that end in `_total`, against the convention that keeps the suffix for counters:
+ * not served. Each is the sum of its labelled twin (`sum(nodejs_active_handles)` is `nodejs_active_handles_total`).
+ */
+export const DROPPED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
 
 export const METRICS = {
   info: 'thumbsmith_info',
@@ -20,6 +29,7 @@ export const METRICS = {
   workerConcurrency: 'thumbsmith_worker_concurrency',
   workerLastHeartbeat: 'thumbsmith_worker_last_heartbeat_timestamp_seconds',
   dependencyDuration: 'thumbsmith_dependency_duration_seconds',
+  rateLimitStoreErrors: 'thumbsmith_rate_limit_store_errors_total',
 } as const;
 
 /** Stages of one render job, in order. `encode` and `store` are observed once per preset. */

@@ -23,6 +23,27 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.limits)).toBe(true);
   });
 
+  it('counts rate limits in Redis when one is known, in the process otherwise, as RATE_LIMIT_STORE says', () => {
+    const redisQueue = { QUEUE_URL: 'redis://127.0.0.1:6379', QUEUE_PREFIX: 'site-a' };
+    expect(loadConfig({}).rateLimitStore).toEqual({ kind: 'memory' });
+    expect(loadConfig(redisQueue).rateLimitStore).toEqual({
+      kind: 'redis',
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'site-a',
+    });
+    expect(loadConfig({ ...redisQueue, RATE_LIMIT_STORE: 'memory' }).rateLimitStore).toEqual({ kind: 'memory' });
+    expect(loadConfig({ RATE_LIMIT_REDIS_URL: 'rediss://limits:6380' }).rateLimitStore).toEqual({
+      kind: 'redis',
+      url: 'rediss://limits:6380',
+      prefix: 'thumbsmith',
+    });
+    expect(() => loadConfig({ RATE_LIMIT_STORE: 'redis' })).toThrow(/RATE_LIMIT_STORE: redis needs/);
+    expect(() => loadConfig({ RATE_LIMIT_STORE: 'Redis ' })).toThrow(/expected one of auto, memory, redis/);
+    expect(() => loadConfig({ RATE_LIMIT_REDIS_URL: 'http://u:secret@limits' })).toThrow(
+      /RATE_LIMIT_REDIS_URL: expected redis:\/\/… but received "http:\/\/u:\*\*\*@limits"/,
+    );
+  });
+
   it('reports every bad variable at once, naming each', () => {
     const attempt = () =>
       loadConfig({

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenBuckets } from '../../src/http/rate-limit.js';
 import { type EmbeddedServer, startEmbeddedServer } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
 import { makeJpeg, makePng } from '../support/images.js';
@@ -11,17 +10,6 @@ async function post(url: string, bytes: Buffer, headers: Record<string, string> 
   form.append('file', new Blob([bytes]), 'a.jpg');
   return fetch(`${url}/v1/images`, { method: 'POST', body: form, headers });
 }
-
-describe('TokenBuckets', () => {
-  it('allows a burst of the capacity, then one per refill interval, per identity', () => {
-    const buckets = new TokenBuckets(60); // one a second
-    for (let i = 0; i < 60; i++) expect(buckets.take('a', 0)).toBe(0);
-    expect(buckets.take('a', 0)).toBe(1);
-    expect(buckets.take('b', 0)).toBe(0);
-    expect(buckets.take('a', 999)).toBe(1);
-    expect(buckets.take('a', 1000)).toBe(0);
-  });
-});
 
 describe('Idempotency-Key (in process, on a real socket)', () => {
   let service: EmbeddedServer;

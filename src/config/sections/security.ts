@@ -7,6 +7,7 @@ import {
   type Parser,
   type Reading,
   readAll,
+  redact,
   secret,
   type ValuesOf,
   variable,
@@ -30,6 +31,18 @@ const corsOrigins: Parser<readonly string[]> = (text, name, problems) => {
     }
   }
   return origins;
+};
+
+const RATE_LIMIT_STORE_KINDS = ['auto', 'memory', 'redis'] as const;
+
+const rateLimitStoreKind: Parser<(typeof RATE_LIMIT_STORE_KINDS)[number], string> = (value, name, problems) => {
+  const known = RATE_LIMIT_STORE_KINDS.find((kind) => kind === value);
+  if (!known) {
+    problems.push(
+      `${name}: expected one of ${RATE_LIMIT_STORE_KINDS.join(', ')} but received ${JSON.stringify(value)}`,
+    );
+  }
+  return known ?? 'auto';
 };
 
 /** Signed URLs and browser access (issue 7). API keys live in the database, not here. */
@@ -59,13 +72,27 @@ export const SECURITY = {
     'RATE_LIMIT_PER_MINUTE',
     '600',
     integer(0, 10_000_000),
-    'Requests per minute on `/v1` per API key and per client address (token bucket, in memory per process; 0 = off).',
+    'Requests per minute on `/v1` per API key and per client address (fixed 60 s windows, shared through `RATE_LIMIT_STORE`; 0 = off).',
   ),
   uploadRateLimitPerMinute: variable(
     'UPLOAD_RATE_LIMIT_PER_MINUTE',
     '120',
     integer(0, 10_000_000),
     'Uploads per minute per API key and per client address, on top of the general limit (0 = off).',
+  ),
+  rateLimitStore: variable(
+    'RATE_LIMIT_STORE',
+    'auto',
+    rateLimitStoreKind,
+    "Where rate limits are counted: `redis` (shared by every API process; `RATE_LIMIT_REDIS_URL`, else the queue's Redis), `memory` (each process alone: N processes allow N times the rate), `auto` = `redis` when a Redis URL is known.",
+  ),
+  rateLimitRedisUrl: secret(
+    variable(
+      'RATE_LIMIT_REDIS_URL',
+      undefined,
+      optionalText,
+      "Redis (`redis://…`) for the shared rate-limit counts; unset = the queue's (`QUEUE_URL`) when it is Redis.",
+    ),
   ),
   /** HTTP timeouts: headers, idle keep-alive, and the least body rate over a window (0 = no body rate). */
   headersTimeoutMs: variable(
@@ -119,6 +146,8 @@ export const QUEUE_DASHBOARD = {
 };
 
 export type SecurityConfig = ValuesOf<typeof SECURITY>;
+/** Where the rate limits are counted; the Redis keys start with the queue's prefix. */
+export type RateLimitStoreConfig = { kind: 'memory' } | { kind: 'redis'; url: string; prefix: string };
 export type QueueDashboardConfig = ValuesOf<typeof QUEUE_DASHBOARD>;
 
 export function readQueueDashboard({ read, problems }: Reading, queue: QueueConfig): QueueDashboardConfig {
@@ -132,4 +161,24 @@ export function readQueueDashboard({ read, problems }: Reading, queue: QueueConf
     }
   }
   return dashboard;
+}
+
+/** The rate-limit store: Redis when one is named or the queue is on Redis (unless `memory` is asked for). */
+export function rateLimitStoreOf(
+  { problems }: Pick<Reading, 'problems'>,
+  security: SecurityConfig,
+  queue: QueueConfig,
+  queuePrefix: string,
+): RateLimitStoreConfig {
+  const { rateLimitStore: kind, rateLimitRedisUrl: url } = security;
+  if (url !== undefined && !/^rediss?:\/\//.test(url)) {
+    problems.push(`RATE_LIMIT_REDIS_URL: expected redis://… but received ${JSON.stringify(redact(url))}`);
+  }
+  const redisUrl = url ?? (queue.kind === 'redis' ? queue.url : undefined);
+  if (kind === 'memory' || (kind === 'auto' && redisUrl === undefined)) return { kind: 'memory' };
+  if (redisUrl === undefined) {
+    problems.push('RATE_LIMIT_STORE: redis needs RATE_LIMIT_REDIS_URL or a Redis queue (QUEUE_URL=redis://…)');
+    return { kind: 'memory' };
+  }
+  return { kind: 'redis', url: redisUrl, prefix: queuePrefix };
 }
