@@ -146,9 +146,8 @@ class RedisImageEvents implements ImageEvents {
 
   /**
    * The retained events after `after`, or undefined when some after it are gone (trimmed) or the id is not one of
-   * this stream's (past its last id: another Redis, or one emptied since). A Redis that lost the stream and was
-   * written to again since cannot be told from one that did not. Read in one MULTI so that no trim falls
-   * between the range and the stream's record of what it deleted.
+   * this stream's (past its last id: another Redis, or one emptied since). Read in one MULTI so that no trim falls
+   * between the range and the stream's first entry.
    */
   async #retainedAfter(text: string, after: StreamId): Promise<ImageEvent[] | undefined> {
     // On the publishing connection: the reader's is taken by its blocking read.
@@ -165,13 +164,12 @@ class RedisImageEvents implements ImageEvents {
     const fields = infoFields(info[1]);
     const last = parseId(String(fields.get('last-generated-id')));
     if (!last || compareIds(after, last) > 0) return undefined;
-    // Trimming removes the oldest entries: none after `after` is gone when it is at or past the first one kept
-    // (or the newest of all), or when nothing was ever removed. Redis does not say which ids it trimmed, so an
-    // `after` that was itself the last one trimmed counts as too old too: a needless reset, never a silent gap.
-    const first = parseId(String(fields.get('recorded-first-entry-id')));
-    const nothingRemoved = Number(fields.get('entries-added')) === Number(fields.get('length'));
-    const kept =
-      nothingRemoved || compareIds(after, last) === 0 || (first !== undefined && compareIds(after, first) >= 0);
+    // Trimming removes the oldest entries: none after `after` is gone when it is at or past the first one kept, or
+    // is the newest of all (a stream made again after Redis lost it starts after any id from before). Redis does not say which ids it trimmed, so an `after` that was itself
+    // the last one trimmed counts as too old too: a needless reset, never a silent gap.
+    const firstEntry = fields.get('first-entry');
+    const first = Array.isArray(firstEntry) ? parseId(String(firstEntry[0])) : undefined;
+    const kept = compareIds(after, last) === 0 || (first !== undefined && compareIds(after, first) >= 0);
     if (!kept) return undefined;
     return (range[1] as Entry[]).flatMap((entry) => parseEntry(entry) ?? []);
   }
