@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DatabasePorts } from '../adapters/sql/index.js';
 import type { Config, DatabaseConfig, QueueConfig, RateLimitStoreConfig, StorageConfig } from '../config/config.js';
+import type { EventsConfig } from '../config/sections/events.js';
 import { createRetryPolicy } from '../domain/backoff.js';
 import type { QueueDashboardOptions } from '../http/queue-dashboard.js';
 import type { OpenContext } from '../lib/closers.js';
@@ -84,10 +85,12 @@ const QUEUES: PerKind<QueueConfig, [BackendContext, Config['jobs']], Promise<Job
     (await import('../adapters/bullmq/index.js')).open(section, createRetryPolicy(jobs), context),
 };
 
-/** The events travel with the queue: in-process beside the embedded queue, Redis pub/sub beside the Redis one. */
-const EVENTS: PerKind<QueueConfig, [BackendContext], Promise<ImageEvents>> = {
-  sqlite: async (section, context) => (await import('../adapters/memory/index.js')).open(section, context),
-  redis: async (section, context) => (await import('../adapters/redis/index.js')).open(section, context),
+/** The events travel with the queue: in-process beside the embedded queue, a Redis stream beside the Redis one. */
+const EVENTS: PerKind<QueueConfig, [BackendContext, EventsConfig], Promise<ImageEvents>> = {
+  sqlite: async (_section, context, retention) =>
+    (await import('../adapters/memory/index.js')).open(retention, context),
+  redis: async (section, context, retention) =>
+    (await import('../adapters/redis/index.js')).open({ ...section, ...retention }, context),
 };
 
 /** bull-board exists for the Redis queue only. */
@@ -141,7 +144,8 @@ export const migrateDatabase = (config: Config, context: BackendContext) =>
   byKind(MIGRATIONS, config.database, context);
 export const openQueue = (config: Config, context: BackendContext) =>
   byKind(QUEUES, config.queue, context, config.jobs);
-export const openEvents = (config: Config, context: BackendContext) => byKind(EVENTS, config.queue, context);
+export const openEvents = (config: Config, context: BackendContext) =>
+  byKind(EVENTS, config.queue, context, config.events);
 /** The configured rate-limit store, and a count in this process for the moments it cannot answer (fail open). */
 export async function openRateLimitStores(config: Config, context: BackendContext) {
   return {

@@ -1,4 +1,5 @@
 import type { Preset } from '../domain/preset.js';
+import type { EventsConfig } from './sections/events.js';
 import type { FetchConfig } from './sections/fetch.js';
 import type { LimitsConfig } from './sections/images.js';
 import type { LifecycleConfig, WebhooksConfig } from './sections/lifecycle.js';
@@ -43,6 +44,8 @@ export interface Config {
   /** Retention and garbage collection (0 = off). */
   lifecycle: LifecycleConfig;
   webhooks: WebhooksConfig;
+  /** Retention of status events for resumable event streams. */
+  events: EventsConfig;
   /** Upload by URL (issue 7); the body cap is `limits.maxUploadBytes`. */
   fetch: FetchConfig;
   /** bull-board at `/admin/queues`: only with the Redis queue, only behind the token. */

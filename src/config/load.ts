@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { type Config, ConfigError } from './config.js';
+import { EVENTS } from './sections/events.js';
 import { FETCH } from './sections/fetch.js';
 import { readImages } from './sections/images.js';
 import { readLifecycle, WEBHOOKS } from './sections/lifecycle.js';
@@ -35,6 +36,7 @@ export function loadConfig(env: Source = process.env, cores: number = availableP
     tracing: parseTracing(env, problems),
     lifecycle: readLifecycle(reading),
     webhooks: readAll(WEBHOOKS, read),
+    events: readAll(EVENTS, read),
     fetch,
     queueDashboard: readQueueDashboard(reading, storage.queue),
     security,

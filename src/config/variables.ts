@@ -1,3 +1,4 @@
+import { EVENTS } from './sections/events.js';
 import { FETCH } from './sections/fetch.js';
 import { LIMITS, PRESETS } from './sections/images.js';
 import { GARBAGE_COLLECTION, RETENTION, WEBHOOKS } from './sections/lifecycle.js';
@@ -24,6 +25,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   ...Object.values(RETENTION),
   ...Object.values(GARBAGE_COLLECTION),
   ...Object.values(WEBHOOKS),
+  ...Object.values(EVENTS),
   ...Object.values(FETCH),
   ...Object.values(LIMITS),
   PRESETS,

@@ -1,6 +1,6 @@
 import { ThumbsmithError } from '../domain/errors.js';
 import type { ImageRecord } from '../domain/image.js';
-import type { ImageEvent, ImageEvents } from '../ports/image-events.js';
+import type { ImageEvent, ImageEvents, ImageSubscription } from '../ports/image-events.js';
 import type { ImageStore } from '../ports/image-store.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -45,7 +45,7 @@ export class ImageWatcher {
     if (isFinal(first) || seconds <= 0 || signal?.aborted) return first;
     const deadline = Date.now() + Math.min(seconds, MAX_WAIT_SECONDS) * 1000;
     let wake = () => {};
-    const unsubscribe = await this.watch(tenant, id, () => wake());
+    const { unsubscribe } = await this.watch(tenant, id, () => wake());
     try {
       // Read again after subscribing: a change between the first read and the subscription would be missed.
       let current = await this.get(tenant, id);
@@ -71,18 +71,27 @@ export class ImageWatcher {
   }
 
   /**
-   * Calls `onEvent` for each event of the tenant's images (of one image when `imageId` is given) until the returned
-   * function is called. When the event transport cannot subscribe, resolves with no subscription (logged): waiters
-   * still re-read rows.
+   * Calls `onEvent` for each event of the tenant's images (of one image when `imageId` is given) until `unsubscribe`
+   * is called; with `after` (a `Last-Event-ID`), first for the retained events after it (see ImageEvents.subscribe:
+   * `resumed` is false when that was not possible). When the event transport cannot subscribe, resolves with no
+   * subscription and `resumed` false (logged): waiters still re-read rows.
    */
-  async watch(tenant: string, imageId: string | undefined, onEvent: (event: ImageEvent) => void): Promise<() => void> {
+  async watch(
+    tenant: string,
+    imageId: string | undefined,
+    onEvent: (event: ImageEvent) => void,
+    after?: string,
+  ): Promise<ImageSubscription> {
     try {
-      return await this.#deps.events.subscribe((event) => {
-        if (event.tenant === tenant && (imageId === undefined || event.imageId === imageId)) onEvent(event);
-      });
+      return await this.#deps.events.subscribe(
+        (event) => {
+          if (event.tenant === tenant && (imageId === undefined || event.imageId === imageId)) onEvent(event);
+        },
+        { after },
+      );
     } catch (error) {
       this.#deps.logger.warn({ err: error }, 'could not subscribe to image events; falling back to re-reading rows');
-      return () => {};
+      return { unsubscribe: () => {}, resumed: false };
     }
   }
 }

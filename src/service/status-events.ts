@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ImageError, ImageRecord, NewImage, OriginalInfo, Variant } from '../domain/image.js';
 import type { ImageEventKind, ImageEvents } from '../ports/image-events.js';
 import type { ImageListQuery, ImageStore } from '../ports/image-store.js';
@@ -157,7 +156,6 @@ export class ImageNotifier implements StatusObserver {
   async #publish(image: ImageRecord, kind: ImageEventKind): Promise<void> {
     try {
       await this.#deps.events.publish({
-        id: randomUUID(),
         tenant: image.tenant,
         imageId: image.id,
         kind,

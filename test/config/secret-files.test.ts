@@ -19,7 +19,7 @@ function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env, 2);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof ConfigError) return [...error.problems];
     throw error;
   }
   return [];

@@ -13,7 +13,7 @@ const SECRET = 'scale-out-secret-0123';
 
 /**
  * The lifecycle where it differs from the embedded default: the API and the worker are separate processes on
- * Postgres, BullMQ/Redis and S3, so events cross processes over Redis pub/sub, webhooks and rerenders are BullMQ jobs,
+ * Postgres, BullMQ/Redis and S3, so events cross processes on a Redis stream, webhooks and rerenders are BullMQ jobs,
  * and blobs (and their reference-counted deletion) live in S3.
  */
 describe.runIf(enabled)('lifecycle in scale-out (api + worker processes, Postgres, Redis, S3)', () => {
@@ -54,7 +54,7 @@ describe.runIf(enabled)('lifecycle in scale-out (api + worker processes, Postgre
     return (listed.Contents ?? []).map((object) => object.Key!.slice(infra.prefix.length + 1)).sort();
   };
 
-  it('SSE and ?wait= see the worker finish (events over Redis pub/sub)', async () => {
+  it('SSE and ?wait= see the worker finish (events on a Redis stream)', async () => {
     const { id } = await uploadOk(api.url, await slowPng(30, 3000), 'slow.png');
     const [stream, waited] = await Promise.all([
       readSse(`${api.url}/v1/images/${id}/events`, { timeoutMs: 60_000 }),

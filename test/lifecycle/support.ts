@@ -49,17 +49,25 @@ export interface SseEvent {
 
 /**
  * Reads a Server-Sent Events stream until it ends, `stop` says enough, or `timeoutMs` passes (then it throws, with
- * what it got). Resolves with the events and whether the server ended the stream.
+ * what it got). Resolves with the events, whether the server ended the stream, and the answer's headers.
  */
 export async function readSse(
   url: string,
-  options: { stop?: (events: SseEvent[]) => boolean; timeoutMs?: number; onOpen?: () => void } = {},
-): Promise<{ events: SseEvent[]; ended: boolean; contentType: string | null }> {
+  options: {
+    stop?: (events: SseEvent[]) => boolean;
+    timeoutMs?: number;
+    onOpen?: () => void;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<{ events: SseEvent[]; ended: boolean; contentType: string | null; headers: Headers }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('SSE timeout')), options.timeoutMs ?? 30_000);
   const events: SseEvent[] = [];
   try {
-    const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+    const response = await fetch(url, {
+      signal: controller.signal,
+      headers: { accept: 'text/event-stream', ...options.headers },
+    });
     if (response.status !== 200 || !response.body) throw new Error(`SSE answered ${response.status}`);
     options.onOpen?.();
     const decoder = new TextDecoder();
@@ -67,7 +75,8 @@ export async function readSse(
     const reader = response.body.getReader();
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return { events, ended: true, contentType: response.headers.get('content-type') };
+      if (done)
+        return { events, ended: true, contentType: response.headers.get('content-type'), headers: response.headers };
       buffered += decoder.decode(value, { stream: true });
       let split = buffered.indexOf('\n\n');
       while (split >= 0) {
@@ -77,9 +86,10 @@ export async function readSse(
         let isEvent = false;
         for (const line of block.split('\n')) {
           if (line.startsWith(':')) continue;
+          // A line without a colon is a field with an empty value (`id` alone clears the id).
           const colon = line.indexOf(':');
-          const field = line.slice(0, colon);
-          const value = line.slice(colon + 1).replace(/^ /, '');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
           if (field === 'id') event.id = value;
           if (field === 'event') event.event = value;
           if (field === 'data') event.data += value;
@@ -90,7 +100,7 @@ export async function readSse(
       }
       if (options.stop?.(events)) {
         controller.abort();
-        return { events, ended: false, contentType: response.headers.get('content-type') };
+        return { events, ended: false, contentType: response.headers.get('content-type'), headers: response.headers };
       }
     }
   } catch (error) {

@@ -72,6 +72,7 @@ export class LiveUpdates {
   readonly #store: ImageStore;
   readonly #onMode: (mode: LiveMode) => void;
   readonly #onNew: (image: ImageJson) => void;
+  readonly #onReset: () => void;
   readonly #watched = new Map<string, Watch>();
   #mode: LiveMode = 'connecting';
   #inFlight = 0;
@@ -79,16 +80,20 @@ export class LiveUpdates {
   #timer: number | undefined;
   #streaming = false;
 
-  /** `onNew`: an image this page had not seen appeared on the stream (uploaded elsewhere). */
+  /**
+   * `onNew`: an image this page had not seen appeared on the stream (uploaded elsewhere). `onReset`: the server could
+   * not resume after the last event seen (away too long, or it restarted), so changes may have been missed: re-read.
+   */
   constructor(
     api: Api,
     store: ImageStore,
-    callbacks: { onMode: (mode: LiveMode) => void; onNew: (image: ImageJson) => void },
+    callbacks: { onMode: (mode: LiveMode) => void; onNew: (image: ImageJson) => void; onReset: () => void },
   ) {
     this.#api = api;
     this.#store = store;
     this.#onMode = callbacks.onMode;
     this.#onNew = callbacks.onNew;
+    this.#onReset = callbacks.onReset;
     store.subscribe((event) => {
       if (event.type === 'remove') this.#watched.delete(event.id);
       else this.#observe(event.image);
@@ -177,7 +182,13 @@ export class LiveUpdates {
         delay = RECONNECT_FIRST_MS;
         this.#refreshWatched();
         for await (const event of readEvents(response.body)) {
-          if (event.id) this.#lastEventId = event.id;
+          // An empty `id:` (sent with `reset`) forgets the id: the next reconnect starts afresh.
+          if (event.id !== null) this.#lastEventId = event.id || null;
+          if (event.event === 'reset') {
+            this.#refreshWatched();
+            this.#onReset();
+            continue;
+          }
           if (event.event === 'deleted') {
             const { id } = JSON.parse(event.data) as { id?: unknown };
             if (typeof id === 'string' && this.#store.get(id)) this.#store.remove(id);

@@ -28,6 +28,8 @@ const live = new LiveUpdates(api, store, {
   },
   // Images uploaded elsewhere (another tab, the command-line client) join the gallery as they appear.
   onNew: (image) => gallery.add(image),
+  // Events were missed (the stream could not resume): the list is read again.
+  onReset: () => void gallery.reload(),
 });
 
 const gallery = new Gallery({ api, store, live, thumbs });

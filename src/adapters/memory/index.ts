@@ -1,12 +1,12 @@
 import type { OpenContext } from '../../lib/closers.js';
-import type { ImageEvents } from '../../ports/image-events.js';
+import type { ImageEventRetention, ImageEvents } from '../../ports/image-events.js';
 import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import { createMemoryImageEvents } from './memory-image-events.js';
 import { createMemoryRateLimitStore } from './memory-rate-limit-store.js';
 
 /** Status events inside this process (the embedded default). */
-export function open(_section: object, { closers }: Pick<OpenContext, 'closers'>): ImageEvents {
-  const events = createMemoryImageEvents();
+export function open(retention: ImageEventRetention, { closers }: Pick<OpenContext, 'closers'>): ImageEvents {
+  const events = createMemoryImageEvents(retention);
   closers.add('image events', () => events.close());
   return events;
 }

@@ -1,5 +1,5 @@
 import type { OpenContext } from '../../lib/closers.js';
-import type { ImageEvents } from '../../ports/image-events.js';
+import type { ImageEventRetention, ImageEvents } from '../../ports/image-events.js';
 import type { RateLimitStore } from '../../ports/rate-limit-store.js';
 import { createRedisImageEvents } from './redis-image-events.js';
 import { createRedisRateLimitStore } from './redis-rate-limit-store.js';
@@ -10,11 +10,15 @@ export interface RedisSection {
   prefix: string;
 }
 
-/** Status events over Redis pub/sub (scale-out: API and workers are separate processes). */
-export function open({ url, prefix }: RedisSection, { logger, closers }: OpenContext): ImageEvents {
+/** The events' Redis, and how long events are kept. */
+export interface RedisEventsSection extends RedisSection, ImageEventRetention {}
+
+/** Status events on a Redis stream (scale-out: API and workers are separate processes). */
+export function open({ url, prefix, ...retention }: RedisEventsSection, { logger, closers }: OpenContext): ImageEvents {
   const events = createRedisImageEvents({
     url,
-    channel: `${prefix}:image-events`,
+    key: `${prefix}:image-events`,
+    ...retention,
     onError: (error) => logger.warn({ err: error }, 'image events connection error'),
   });
   closers.add('image events', () => events.close());

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { ImageRecord } from '../../domain/image.js';
 import type { Preset } from '../../domain/preset.js';
@@ -25,13 +24,27 @@ const EventStreamBody = Type.Unsafe<unknown>({
   type: 'string',
   description:
     '`text/event-stream`: `event: image`, `id: <event id>`, `data: <Image JSON>` per change; `event: deleted` with ' +
-    '`data: {"id": …}` when an image is deleted; a comment line every 15 s',
+    '`data: {"id": …}` when an image is deleted; `event: reset` (with an empty `id:`) first when `Last-Event-ID` ' +
+    'could not be resumed; a comment line every 15 s',
 });
+
+const LastEventIdQuery = Type.Object({
+  lastEventId: Type.Optional(
+    Type.String({
+      description:
+        'The `Last-Event-ID` for clients that cannot send the header (EventSource polyfills); the header wins.',
+    }),
+  ),
+});
+
+/** A stream whose client reads slower than this many buffered bytes is ended: it resumes with `Last-Event-ID`. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * Server-Sent Events of status changes, per image and per tenant. Each stream subscribes to the event transport
  * first and reads rows after, so no change between the two is lost; every event re-reads the row, so clients always
- * get the current state (possibly twice, never stale).
+ * get the current state (possibly twice, never stale). The stream is an ordinary reply body: every header the hooks
+ * set (CORS, request id, nosniff, rate limits) goes out with it.
  */
 export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions> = async (app, options) => {
   const { watcher, presets, publicUrl } = options;
@@ -43,6 +56,12 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
   app.addHook('preClose', async () => {
     for (const stream of open) stream.end();
   });
+  const openStream = () => {
+    const stream = new EventStream(heartbeatMs, () => open.delete(stream));
+    // Tracked from the start: a client gone before the stream opens ends it (and untracks it) right away.
+    open.add(stream);
+    return stream;
+  };
 
   app.get(
     '/images/:id/events',
@@ -51,7 +70,8 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
         summary: 'Follow one image (Server-Sent Events)',
         description:
           'Sends the image as it is now, then again on every change; the stream ends after `done` or `failed` ' +
-          '(at once when it already is) or when the image is deleted.',
+          '(at once when it already is) or when the image is deleted. It starts with the current state, so a ' +
+          'reconnect needs no `Last-Event-ID`; the states read rather than announced carry no `id:`.',
         tags: ['images'],
         params: ImageIdParams,
         produces: ['text/event-stream'],
@@ -62,44 +82,42 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       const { tenant } = request;
       const { id } = request.params;
       await watcher.get(tenant, id); // 404 as problem+json, before the stream starts
-      const stream = new EventStream(reply.raw, heartbeatMs, () => open.delete(stream));
-      // Tracked from the start: a client gone before the stream opens ends it (and untracks it) right away.
-      open.add(stream);
+      const stream = openStream();
       let lastSent = '';
-      const send = async () => {
+      const send = async (eventId: string | undefined) => {
         try {
           const image = await watcher.get(tenant, id);
           // The same state twice (an event and a re-read) is sent once.
           const state = `${image.status}:${image.updatedAt.getTime()}`;
           if (state === lastSent) return;
           lastSent = state;
-          stream.send(randomUUID(), 'image', view(image));
+          stream.send(eventId, 'image', view(image));
           if (isFinal(image)) stream.end();
         } catch (error) {
           if (!(error instanceof ThumbsmithError && error.code === 'TS_NOT_FOUND')) request.log.warn({ err: error });
           stream.end();
         }
       };
-      const unsubscribe = await watcher.watch(tenant, id, (event) =>
+      const { unsubscribe } = await watcher.watch(tenant, id, (event) =>
         stream.serially(async () => {
           if (event.kind === 'deleted') {
             stream.send(event.id, 'deleted', { id });
             stream.end();
             return;
           }
-          await send();
+          await send(event.id);
         }),
       );
-      // Events are at most once (and processes on one SQLite file without Redis share none): re-read now and then.
-      const recheck = setInterval(() => void stream.serially(send), recheckMs);
+      // Events missed while the transport was away (and processes on one SQLite file without Redis share none):
+      // re-read now and then.
+      const recheck = setInterval(() => void stream.serially(() => send(undefined)), recheckMs);
       recheck.unref();
       stream.onEnd(() => {
         clearInterval(recheck);
         unsubscribe();
       });
-      reply.hijack();
-      stream.start(reply.getHeaders());
-      await stream.serially(send);
+      void stream.serially(() => send(undefined));
+      return sendStream(reply, stream, false);
     },
   );
 
@@ -108,43 +126,72 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
     {
       schema: {
         summary: "Follow all of the tenant's images (Server-Sent Events)",
-        description: 'Every change of every image of the caller, as it happens; the stream stays open.',
+        description:
+          'Every change of every image of the caller, as it happens; the stream stays open. A reconnect with ' +
+          '`Last-Event-ID` (or `?lastEventId=`) first gets every event after that id that is still retained ' +
+          '(`EVENTS_RETENTION_SECONDS`, `EVENTS_RETENTION_COUNT`); when that is not possible (too old, unknown id) ' +
+          'the stream starts with `event: reset`: events may have been missed, re-read the images.',
         tags: ['images'],
+        querystring: LastEventIdQuery,
         produces: ['text/event-stream'],
         response: { 200: EventStreamBody },
       },
     },
     async (request, reply) => {
       const { tenant } = request;
-      const stream = new EventStream(reply.raw, heartbeatMs, () => open.delete(stream));
-      open.add(stream);
-      const unsubscribe = await watcher.watch(tenant, undefined, (event: ImageEvent) =>
-        stream.serially(async () => {
-          if (event.kind === 'deleted') {
-            stream.send(event.id, 'deleted', { id: event.imageId });
-            return;
-          }
-          try {
-            stream.send(event.id, 'image', view(await watcher.get(tenant, event.imageId)));
-          } catch (error) {
-            // Deleted since: its `deleted` event follows.
-            if (!(error instanceof ThumbsmithError && error.code === 'TS_NOT_FOUND')) request.log.warn({ err: error });
-          }
-        }),
+      const stream = openStream();
+      const after = lastEventId(request, request.query.lastEventId);
+      const { unsubscribe, resumed } = await watcher.watch(
+        tenant,
+        undefined,
+        (event: ImageEvent) =>
+          stream.serially(async () => {
+            if (event.kind === 'deleted') {
+              stream.send(event.id, 'deleted', { id: event.imageId });
+              return;
+            }
+            try {
+              stream.send(event.id, 'image', view(await watcher.get(tenant, event.imageId)));
+            } catch (error) {
+              // Deleted since: its `deleted` event follows.
+              if (!(error instanceof ThumbsmithError && error.code === 'TS_NOT_FOUND'))
+                request.log.warn({ err: error });
+            }
+          }),
+        after,
       );
       stream.onEnd(unsubscribe);
-      reply.hijack();
-      stream.start(reply.getHeaders());
+      return sendStream(reply, stream, after !== undefined && !resumed);
     },
   );
 };
 
-/** One `text/event-stream` response: ordered writes, heartbeats, one end. */
+/** The `Last-Event-ID` header, else the query fallback; an empty one is none (the SSE spec's "no id"). */
+function lastEventId(request: FastifyRequest, fromQuery: string | undefined): string | undefined {
+  const header = request.headers['last-event-id'];
+  const given = typeof header === 'string' ? header : fromQuery;
+  return given === undefined || given === '' ? undefined : given;
+}
+
+/** The stream as the reply's body: it goes through fastify's onSend and keeps every header the hooks set. */
+function sendStream(reply: FastifyReply, stream: EventStream, reset: boolean): FastifyReply {
+  stream.start(reset);
+  return (
+    reply
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-store, no-transform')
+      // nginx buffers responses unless told not to.
+      .header('x-accel-buffering', 'no')
+      .send(stream.body)
+  );
+}
+
+/** One `text/event-stream` body: ordered writes, heartbeats, one end. */
 class EventStream {
-  readonly #res: ServerResponse;
+  readonly body = new PassThrough();
   readonly #heartbeatMs: number;
   readonly #onEnd: Array<() => void> = [];
-  // Work queued before start() waits for the headers to go out.
+  // Work queued before start() waits for the opening lines.
   #started: () => void = () => {};
   #chain: Promise<void> = new Promise((resolve) => {
     this.#started = resolve;
@@ -152,26 +199,18 @@ class EventStream {
   #timer: NodeJS.Timeout | undefined;
   #ended = false;
 
-  constructor(res: ServerResponse, heartbeatMs: number, onEnd: () => void) {
-    this.#res = res;
+  constructor(heartbeatMs: number, onEnd: () => void) {
     this.#heartbeatMs = heartbeatMs;
     this.#onEnd.push(onEnd);
-    res.on('close', () => this.end());
+    // Fastify destroys the body when the client goes away.
+    this.body.on('close', () => this.end());
   }
 
-  /** Sends the headers: the reply's own (CORS, request id, nosniff: set by hooks, which a hijacked reply skips). */
-  start(replyHeaders: ReturnType<FastifyReply['getHeaders']>): void {
-    for (const [name, value] of Object.entries(replyHeaders)) {
-      if (value !== undefined) this.#res.setHeader(name, value);
-    }
-    this.#res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // nginx buffers responses unless told not to.
-      'x-accel-buffering': 'no',
-    });
-    this.#res.write(': thumbsmith events\n\n');
+  /** The opening lines (`reset` first when a resume was asked for and was not possible), then queued work. */
+  start(reset: boolean): void {
+    this.#write(': thumbsmith events\n\n');
+    // The empty id makes the client forget the stale one it resumed from.
+    if (reset) this.#write('id\nevent: reset\ndata: {}\n\n');
     this.#timer = setInterval(() => this.#write(': heartbeat\n\n'), this.#heartbeatMs);
     this.#timer.unref();
     this.#started();
@@ -183,8 +222,10 @@ class EventStream {
     return this.#chain;
   }
 
-  send(id: string, event: string, data: unknown): void {
-    this.#write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  /** An event; without `eventId` it has no `id:` line, so the client keeps the last id it had. */
+  send(eventId: string | undefined, event: string, data: unknown): void {
+    const id = eventId === undefined ? '' : `id: ${eventId}\n`;
+    this.#write(`${id}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   onEnd(callback: () => void): void {
@@ -198,10 +239,13 @@ class EventStream {
     this.#started(); // queued work then sees #ended and does nothing
     clearInterval(this.#timer);
     for (const callback of this.#onEnd.splice(0)) callback();
-    if (!this.#res.writableEnded) this.#res.end();
+    if (!this.body.writableEnded) this.body.end();
   }
 
   #write(text: string): void {
-    if (!this.#ended && !this.#res.writableEnded) this.#res.write(text);
+    if (this.#ended || this.body.writableEnded) return;
+    this.body.write(text);
+    // A client this far behind would hold ever more memory: it reconnects and resumes instead.
+    if (this.body.writableLength > MAX_BUFFERED_BYTES) this.end();
   }
 }
