@@ -23,4 +23,7 @@ export interface MaintenanceQueries {
 
   /** `done` images with an id greater than `afterId`, in id order (`thumbsmith reprocess` pages them). */
   listDone(afterId: string | undefined, limit: number): Promise<ImageRecord[]>;
+
+  /** How many images (any status) the tenant has (`thumbsmith keys create` warns about tenant `default`'s). */
+  countImages(tenant: string): Promise<number>;
 }

@@ -139,6 +139,15 @@ export function describeMaintenanceQueriesContract(name: string, makeStores: Mak
         ]);
         expect(await stores.maintenance.listDone(undefined, 0)).toStrictEqual([]);
       });
+
+      it("countImages counts one tenant's images of every status, and 0 for a tenant without any", async () => {
+        await create({});
+        await done({});
+        await create({ tenant: 'tenant-b', content: contentRef('tenant-b', SHA_A) });
+        expect(await stores.maintenance.countImages(newImage().tenant)).toBe(2);
+        expect(await stores.maintenance.countImages('tenant-b')).toBe(1);
+        expect(await stores.maintenance.countImages('nobody')).toBe(0);
+      });
     });
   });
 }
