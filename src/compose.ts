@@ -22,6 +22,7 @@ import type { BlobStore } from './ports/blob-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { KeyStore } from './ports/key-store.js';
 import type { MetadataStores } from './ports/metadata-store.js';
+import type { WebhookSecretStore } from './ports/webhook-secret-store.js';
 import { DiskSpace } from './service/disk-space.js';
 import { removeTempLeftovers } from './service/maintenance.js';
 import type { Logger } from './telemetry/logger.js';
@@ -38,6 +39,8 @@ export interface Runtime
   blobs: BlobStore;
   /** API keys, in the metadata database. */
   keys: KeyStore;
+  /** Tenants' webhook signing secrets, in the metadata database. */
+  webhookSecrets: WebhookSecretStore;
   /** This process's Prometheus metrics (served at `/metrics`). */
   metrics: Metrics;
   /** bull-board behind its token, when configured (Redis queue only). */
@@ -70,7 +73,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
     const metrics = createMetrics({ version: packageVersion() });
 
     const context = backendContext(config, { logger, closers });
-    const { metadata, keys, idempotency } = await openDatabase(config, context);
+    const { metadata, keys, idempotency, webhookSecrets } = await openDatabase(config, context);
     const queue = await openQueue(config, context);
     const blobs = await openStorage(config, context);
     const queueDashboard = await openQueueDashboard(config, context);
@@ -86,6 +89,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       ...ports,
       keys,
       idempotency,
+      webhookSecrets,
       events,
       imaging,
       fetchers,
@@ -101,6 +105,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       queue: ports.queue,
       blobs: ports.blobs,
       keys,
+      webhookSecrets,
       metrics,
       imaging,
       diskSpace,

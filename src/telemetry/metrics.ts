@@ -1,6 +1,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueueCounts } from '../ports/job-queue.js';
-import { type Dependency, type JobOutcome, METRIC_PREFIX, METRICS, type Stage, type UploadOutcome } from './names.js';
+import {
+  type Dependency,
+  type JobOutcome,
+  METRIC_PREFIX,
+  METRICS,
+  type Stage,
+  type UploadOutcome,
+  type WebhookOutcome,
+} from './names.js';
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop lag, GC) with the `thumbsmith_` prefix. @defaultValue true */
@@ -39,6 +47,8 @@ export class Metrics {
   readonly #stages: Histogram<'stage' | 'preset'>;
   readonly #uploadToDone: Histogram<string>;
   readonly #dependencies: Histogram<'dependency' | 'operation' | 'outcome'>;
+  readonly #webhookDeliveries: Counter<'outcome'>;
+  readonly #webhookDuration: Histogram<'outcome'>;
   #queueSource: (() => Promise<QueueCounts>) | undefined;
   #workerSource: WorkerGaugeSource | undefined;
   #onCollectError: ((error: unknown) => void) | undefined;
@@ -104,6 +114,20 @@ export class Metrics {
       help: 'Calls to the database, queue and storage, by operation and outcome (ok, error).',
       labelNames: ['dependency', 'operation', 'outcome'],
       buckets: SECONDS_FAST,
+      registers,
+    });
+
+    this.#webhookDeliveries = new Counter({
+      name: METRICS.webhookDeliveries,
+      help: 'Webhook delivery attempts by outcome (delivered, retried, gave_up, dropped).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#webhookDuration = new Histogram({
+      name: METRICS.webhookDeliveryDuration,
+      help: 'Time of one webhook delivery attempt (connect, send, answer), by outcome.',
+      labelNames: ['outcome'],
+      buckets: SECONDS_STAGE,
       registers,
     });
 
@@ -208,6 +232,12 @@ export class Metrics {
 
   uploadToDone(seconds: number): void {
     this.#uploadToDone.observe(Math.max(0, seconds));
+  }
+
+  /** One webhook delivery attempt and how long it took. */
+  webhookDelivery(outcome: WebhookOutcome, seconds: number): void {
+    this.#webhookDeliveries.inc({ outcome });
+    this.#webhookDuration.observe({ outcome }, seconds);
   }
 
   dependencyCall(dependency: Dependency, operation: string, seconds: number, ok: boolean): void {
