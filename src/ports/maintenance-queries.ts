@@ -1,8 +1,8 @@
 import type { ImageRecord } from '../domain/image.js';
 
 /**
- * System-wide queries for the sweeper, retention, the garbage collector and `thumbsmith reprocess`, which act for the
- * whole deployment rather than for one tenant.
+ * System-wide queries for the sweeper, retention, the garbage collector, `thumbsmith reprocess` and `keys create`,
+ * which act for the whole deployment rather than for one tenant.
  */
 export interface MaintenanceQueries {
   /** Ids of images still `queued` whose `updatedAt` is older than `before`, oldest first (the sweeper re-enqueues them). */

@@ -17,7 +17,7 @@ import {
 
 /**
  * The behaviour every MaintenanceQueries adapter must show, on a fresh, migrated database per test.
- * The system-wide queries of the sweeper, retention, the garbage collector and reprocessing.
+ * The system-wide queries of the sweeper, retention, the garbage collector, reprocessing and `keys create`.
  */
 export function describeMaintenanceQueriesContract(name: string, makeStores: MakeMetadataStores): void {
   describe(`MaintenanceQueries contract: ${name}`, () => {
