@@ -1,9 +1,12 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookSecret, newWebhookSecretId } from '../../src/domain/webhook-secrets.js';
 import type { JobDataByName } from '../../src/ports/job-queue.js';
 import { startReceiver } from '../lifecycle/support.js';
 import { signaturesOf, verifies } from '../lifecycle/webhook-verify.js';
-import { deliveryOf, type EmbeddedRuntime, openEmbeddedRuntime } from '../support/embedded-runtime.js';
+import { deliveryOf, type EmbeddedRuntime, openEmbeddedRuntime, workOffQueue } from '../support/embedded-runtime.js';
+import { makeJpeg } from '../support/images.js';
+import { waitFor } from '../support/wait.js';
 
 const GLOBAL_SECRET = generateWebhookSecret();
 
@@ -130,5 +133,51 @@ describe('webhook deliveries: signing secrets resolved per attempt, metrics per 
     expect(await metrics()).toMatch(
       /^thumbsmith_webhook_delivery_duration_seconds_count\{outcome="delivered"\} [1-9]/m,
     );
+  });
+});
+
+describe("one finished image: WEBHOOK_URL signed with WEBHOOK_SECRET, its callback_url with its tenant's secret", () => {
+  it("enqueues both, each job resolving its own secrets; the body has the specification's shape", async () => {
+    const global = await startReceiver(0);
+    const callback = await startReceiver(0);
+    const embedded = await openEmbeddedRuntime({
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+      WEBHOOK_SECRET: GLOBAL_SECRET,
+      WEBHOOK_URL: global.url,
+    });
+    try {
+      const tenantSecret = generateWebhookSecret();
+      await embedded.runtime.webhookSecrets.add({
+        id: newWebhookSecretId(),
+        tenant: 'acme',
+        secret: tenantSecret,
+        createdAt: new Date(),
+      });
+      const image = await embedded.runtime.service.submitUpload({
+        stream: Readable.from([await makeJpeg({ width: 64, height: 48 })]),
+        filename: 'a.jpg',
+        tenant: 'acme',
+        callbackUrl: callback.url,
+      });
+      await workOffQueue(embedded.runtime);
+      await waitFor('both deliveries', () => global.received.length > 0 && callback.received.length > 0);
+      const [toGlobal] = global.received;
+      const [toCallback] = callback.received;
+      expect(verifies(GLOBAL_SECRET, toGlobal!)).toBe(true);
+      expect(verifies(tenantSecret, toGlobal!)).toBe(false);
+      expect(verifies(tenantSecret, toCallback!)).toBe(true);
+      expect(verifies(GLOBAL_SECRET, toCallback!)).toBe(false);
+      // One event: the same id and body for both receivers.
+      expect(toCallback!.headers['webhook-id']).toBe(toGlobal!.headers['webhook-id']);
+      expect(toCallback!.body).toBe(toGlobal!.body);
+      const body = JSON.parse(toGlobal!.body) as { type: string; timestamp: string; data: { id: string } };
+      expect(body.type).toBe('image.done');
+      expect(body.data.id).toBe(image.id);
+      expect(Date.parse(body.timestamp)).not.toBeNaN();
+    } finally {
+      await embedded.close();
+      await global.close();
+      await callback.close();
+    }
   });
 });
