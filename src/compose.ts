@@ -24,6 +24,7 @@ import type { JobQueue } from './ports/job-queue.js';
 import type { KeyStore } from './ports/key-store.js';
 import type { MetadataStores } from './ports/metadata-store.js';
 import type { RateLimitStore } from './ports/rate-limit-store.js';
+import type { WebhookSecretStore } from './ports/webhook-secret-store.js';
 import { DiskSpace } from './service/disk-space.js';
 import { removeTempLeftovers } from './service/maintenance.js';
 import type { Logger } from './telemetry/logger.js';
@@ -40,6 +41,8 @@ export interface Runtime
   blobs: BlobStore;
   /** API keys, in the metadata database. */
   keys: KeyStore;
+  /** Tenants' webhook signing secrets, in the metadata database. */
+  webhookSecrets: WebhookSecretStore;
   /** This process's Prometheus metrics (served at `/metrics`). */
   metrics: Metrics;
   /** Where the API's rate limits are counted (`RATE_LIMIT_STORE`), and this process's count while it cannot answer. */
@@ -74,7 +77,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
     const metrics = createMetrics({ version: packageVersion() });
 
     const context = backendContext(config, { logger, closers });
-    const { metadata, keys, idempotency } = await openDatabase(config, context);
+    const { metadata, keys, idempotency, webhookSecrets } = await openDatabase(config, context);
     const queue = await openQueue(config, context);
     const blobs = await openStorage(config, context);
     const queueDashboard = await openQueueDashboard(config, context);
@@ -91,6 +94,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       ...ports,
       keys,
       idempotency,
+      webhookSecrets,
       events,
       imaging,
       fetchers,
@@ -106,6 +110,7 @@ export async function compose(config: Config, logger: Logger, options: ComposeOp
       queue: ports.queue,
       blobs: ports.blobs,
       keys,
+      webhookSecrets,
       metrics,
       rateLimits,
       imaging,

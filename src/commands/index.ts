@@ -5,6 +5,7 @@ import { type Command, EXIT, withoutArguments } from './command.js';
 import { KEYS_USAGE, keysCommand } from './keys.js';
 import { migrate, reprocess, sweep } from './maintenance.js';
 import { serve } from './serve.js';
+import { WEBHOOKS_USAGE, webhooksCommand } from './webhooks.js';
 
 /** The server's commands: parsing, `--help`, the usage text and dispatch all read this one list. */
 export const COMMANDS: readonly Command[] = [
@@ -48,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   keysCommand,
+  webhooksCommand,
   {
     name: 'version',
     aliases: ['--version', '-v'],
@@ -84,6 +86,8 @@ Server commands read their configuration from environment variables (see the REA
 1 when they fail (a start-up failure prints one line naming the variable to fix), 2 on a usage error.
 
 ${KEYS_USAGE}
+
+${WEBHOOKS_USAGE}
 
 ${CLIENT_USAGE}`;
 }

@@ -1,10 +1,9 @@
+import type { DatabasePorts } from '../adapters/sql/index.js';
 import { parseCommandArgs, UsageError } from '../cli-args.js';
-import { backendContext, openDatabase } from '../composition/backends.js';
 import { issueKey, isTenantName, parseScopes, type Scope } from '../domain/api-keys.js';
-import { Closers } from '../lib/closers.js';
-import type { KeyStore } from '../ports/key-store.js';
-import { prepareDirectories } from '../startup.js';
+import { DEFAULT_TENANT } from '../http/tenant.js';
 import type { Command, Context } from './command.js';
+import { printTable, withDatabase } from './database.js';
 
 export const KEYS_USAGE = `Keys (talk to the configured database directly):
   keys create --tenant NAME [--scopes upload,read] [--name LABEL]
@@ -57,12 +56,7 @@ export const keysCommand: Command = {
   parse: (args) => {
     const command = parseKeysArgs(args);
     if (command === 'help') return 'help';
-    return {
-      run: async (context) => {
-        await prepareDirectories(context.config, 'database');
-        return runKeysCommand(context, command);
-      },
-    };
+    return { run: (context) => runKeysCommand(context, command) };
   },
 };
 
@@ -70,9 +64,9 @@ export const keysCommand: Command = {
 export async function runKeysCommand(context: Context, command: KeysCommand): Promise<number> {
   if (command.sub === 'create') {
     const { tenant, scopes, name } = command;
-    return withKeyStore(context, async (store) => {
+    return withDatabase(context, async (ports) => {
       const issued = issueKey();
-      await store.create({
+      await ports.keys.create({
         id: issued.id,
         tenant,
         name: name ?? null,
@@ -84,12 +78,13 @@ export async function runKeysCommand(context: Context, command: KeysCommand): Pr
         `${issued.key}\n\nkey id ${issued.id}, tenant ${tenant}, scopes ${scopes.join(',')}\n` +
           'This is the only time the key is shown: store it now.\n',
       );
+      await warnAboutDefaultTenant(ports, tenant);
       return 0;
     });
   }
   if (command.sub === 'list') {
-    return withKeyStore(context, async (store) => {
-      const rows = (await store.list()).map((k) => [
+    return withDatabase(context, async ({ keys }) => {
+      const rows = (await keys.list()).map((k) => [
         k.id,
         k.tenant,
         k.scopes.join(','),
@@ -98,15 +93,13 @@ export async function runKeysCommand(context: Context, command: KeysCommand): Pr
         k.lastUsedAt?.toISOString() ?? '-',
         k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
       ]);
-      const table = [['ID', 'TENANT', 'SCOPES', 'NAME', 'CREATED', 'LAST USED', 'STATE'], ...rows];
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-      for (const row of table) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+      printTable([['ID', 'TENANT', 'SCOPES', 'NAME', 'CREATED', 'LAST USED', 'STATE'], ...rows]);
       return 0;
     });
   }
   const { id } = command;
-  return withKeyStore(context, async (store) => {
-    if (await store.revoke(id, new Date())) {
+  return withDatabase(context, async ({ keys }) => {
+    if (await keys.revoke(id, new Date())) {
       process.stdout.write(`revoked ${id}\n`);
       return 0;
     }
@@ -115,16 +108,21 @@ export async function runKeysCommand(context: Context, command: KeysCommand): Pr
   });
 }
 
-/** A one-shot command needs one connection, and may wait longer for it than a server's requests do. */
-const ONE_SHOT = { maxConnections: 1, connectionTimeoutMs: 10_000 };
-
-/** The key store on the configured database, through the same opener a server uses; closed after `use`. */
-async function withKeyStore({ config, logger }: Context, use: (store: KeyStore) => Promise<number>): Promise<number> {
-  const closers = new Closers(logger);
-  try {
-    const { keys } = await openDatabase(config, backendContext(config, { logger, closers }), ONE_SHOT);
-    return await use(keys);
-  } finally {
-    await closers.closeAll();
-  }
+/**
+ * Once any key exists every `/v1` request needs one, and a key sees only its tenant's images: images uploaded before
+ * (tenant `default`) vanish for every key of another tenant. Says so on stderr (stdout stays the key) when tenant
+ * `default` has images and no active key of its own.
+ */
+async function warnAboutDefaultTenant({ keys, metadata }: DatabasePorts, tenant: string): Promise<void> {
+  if (tenant === DEFAULT_TENANT) return;
+  if ((await keys.list()).some((key) => key.tenant === DEFAULT_TENANT && key.revokedAt === null)) return;
+  const images = await metadata.maintenance.countImages(DEFAULT_TENANT);
+  if (images === 0) return;
+  process.stderr.write(
+    `\nNotice: ${images} image${images === 1 ? ' is' : 's are'} in tenant "${DEFAULT_TENANT}" (uploaded before API keys ` +
+      "existed). Now that a key exists, every request needs one, and a key sees only its own tenant's images: " +
+      `these are reachable only with a key of tenant "${DEFAULT_TENANT}". To keep reaching them, create one:\n` +
+      `  thumbsmith keys create --tenant ${DEFAULT_TENANT}\n` +
+      'Images cannot be moved to another tenant (see the README, "API keys").\n',
+  );
 }

@@ -9,6 +9,7 @@ import type { ImageStore } from '../ports/image-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { KeyStore } from '../ports/key-store.js';
 import type { MetadataStores } from '../ports/metadata-store.js';
+import type { WebhookSecretStore } from '../ports/webhook-secret-store.js';
 import { ApiKeyVerifier } from '../service/access.js';
 import { ContentBlobs } from '../service/content-blobs.js';
 import type { DiskSpace } from '../service/disk-space.js';
@@ -33,6 +34,7 @@ export interface ServicePorts {
   metadata: MetadataStores;
   keys: KeyStore;
   idempotency: IdempotencyStore;
+  webhookSecrets: WebhookSecretStore;
   queue: JobQueue;
   blobs: BlobStore;
   events: ImageEvents;
@@ -164,6 +166,8 @@ function buildHandlers(
     webhook: createWebhookJobHandler({
       poster: ports.fetchers.webhook,
       secret: config.webhooks.secret,
+      tenantSecrets: ports.webhookSecrets,
+      metrics: ports.metrics,
       logger: ports.logger,
     }),
   };

@@ -11,8 +11,12 @@ export interface JobDataByName {
    * are stored; `presets` narrows it to these names. A no-op for images not `done`.
    */
   rerender: { imageId: string; presets?: string[] };
-  /** Deliver one signed webhook event to one URL (retried with the queue's backoff until a 2xx answer). */
-  webhook: { eventId: string; eventType: string; url: string; body: string; imageId: string };
+  /**
+   * Deliver one signed webhook event to one URL (retried with the queue's backoff until a 2xx answer). `tenant` is set
+   * for an image's callback URL, whose tenant's secrets sign it; absent for the global WEBHOOK_URL (and jobs enqueued
+   * before tenants had secrets), signed with WEBHOOK_SECRET.
+   */
+  webhook: { eventId: string; eventType: string; url: string; body: string; imageId: string; tenant?: string };
 }
 export type JobName = keyof JobDataByName;
 export type JobItem = { [N in JobName]: { name: N; data: JobDataByName[N] } }[JobName];

@@ -1,8 +1,8 @@
 import type { ImageRecord } from '../domain/image.js';
 
 /**
- * System-wide queries for the sweeper, retention, the garbage collector and `thumbsmith reprocess`, which act for the
- * whole deployment rather than for one tenant.
+ * System-wide queries for the sweeper, retention, the garbage collector, `thumbsmith reprocess` and `keys create`,
+ * which act for the whole deployment rather than for one tenant.
  */
 export interface MaintenanceQueries {
   /** Ids of images still `queued` whose `updatedAt` is older than `before`, oldest first (the sweeper re-enqueues them). */
@@ -23,4 +23,7 @@ export interface MaintenanceQueries {
 
   /** `done` images with an id greater than `afterId`, in id order (`thumbsmith reprocess` pages them). */
   listDone(afterId: string | undefined, limit: number): Promise<ImageRecord[]>;
+
+  /** How many images (any status) the tenant has (`thumbsmith keys create` warns about tenant `default`'s). */
+  countImages(tenant: string): Promise<number>;
 }

@@ -63,6 +63,7 @@ export function instrumentMetadataStores(
         existingImageIds: noAttributes,
         listCreatedBefore: noAttributes,
         listDone: noAttributes,
+        countImages: noAttributes,
       },
     }),
     ping: health.ping,

@@ -7,6 +7,7 @@ import {
   METRICS,
   type Stage,
   type UploadOutcome,
+  type WebhookOutcome,
 } from './names.js';
 
 export interface MetricsOptions {
@@ -47,6 +48,8 @@ export class Metrics {
   readonly #uploadToDone: Histogram<string>;
   readonly #dependencies: Histogram<'dependency' | 'operation' | 'outcome'>;
   readonly #rateLimitStoreErrors: Counter<string>;
+  readonly #webhookDeliveries: Counter<'outcome'>;
+  readonly #webhookDuration: Histogram<'outcome'>;
   #queueSource: (() => Promise<QueueCounts>) | undefined;
   #workerSource: WorkerGaugeSource | undefined;
   #onCollectError: ((error: unknown) => void) | undefined;
@@ -121,6 +124,20 @@ export class Metrics {
     this.#rateLimitStoreErrors = new Counter({
       name: METRICS.rateLimitStoreErrors,
       help: 'Rate-limit counts the shared store (Redis) could not answer; each was counted in this process instead.',
+      registers,
+    });
+
+    this.#webhookDeliveries = new Counter({
+      name: METRICS.webhookDeliveries,
+      help: 'Webhook delivery attempts by outcome (delivered, retried, gave_up, dropped).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#webhookDuration = new Histogram({
+      name: METRICS.webhookDeliveryDuration,
+      help: 'Time of one webhook delivery attempt (connect, send, answer), by outcome.',
+      labelNames: ['outcome'],
+      buckets: SECONDS_STAGE,
       registers,
     });
 
@@ -229,6 +246,12 @@ export class Metrics {
 
   rateLimitStoreError(): void {
     this.#rateLimitStoreErrors.inc();
+  }
+
+  /** One webhook delivery attempt and how long it took. */
+  webhookDelivery(outcome: WebhookOutcome, seconds: number): void {
+    this.#webhookDeliveries.inc({ outcome });
+    this.#webhookDuration.observe({ outcome }, seconds);
   }
 
   dependencyCall(dependency: Dependency, operation: string, seconds: number, ok: boolean): void {

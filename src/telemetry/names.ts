@@ -30,6 +30,8 @@ export const METRICS = {
   workerLastHeartbeat: 'thumbsmith_worker_last_heartbeat_timestamp_seconds',
   dependencyDuration: 'thumbsmith_dependency_duration_seconds',
   rateLimitStoreErrors: 'thumbsmith_rate_limit_store_errors_total',
+  webhookDeliveries: 'thumbsmith_webhook_deliveries_total',
+  webhookDeliveryDuration: 'thumbsmith_webhook_delivery_duration_seconds',
 } as const;
 
 /** Stages of one render job, in order. `encode` and `store` are observed once per preset. */
@@ -46,6 +48,13 @@ export type UploadOutcome = (typeof UPLOAD_OUTCOMES)[number];
  */
 export const JOB_OUTCOMES = ['done', 'failed', 'retried', 'dropped'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+/**
+ * What one webhook delivery attempt ended in: `delivered` (2xx), `retried` (another answer or none; tried again after
+ * backoff), `gave_up` (the same on the last attempt), `dropped` (the URL cannot be delivered to, e.g. a private address).
+ */
+export const WEBHOOK_OUTCOMES = ['delivered', 'retried', 'gave_up', 'dropped'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 /** The ports, as dependencies in metrics and spans. */
 export const DEPENDENCIES = ['database', 'queue', 'storage'] as const;

@@ -17,7 +17,7 @@ import {
 
 /**
  * The behaviour every MaintenanceQueries adapter must show, on a fresh, migrated database per test.
- * The system-wide queries of the sweeper, retention, the garbage collector and reprocessing.
+ * The system-wide queries of the sweeper, retention, the garbage collector, reprocessing and `keys create`.
  */
 export function describeMaintenanceQueriesContract(name: string, makeStores: MakeMetadataStores): void {
   describe(`MaintenanceQueries contract: ${name}`, () => {
@@ -138,6 +138,15 @@ export function describeMaintenanceQueriesContract(name: string, makeStores: Mak
           doneIds[1],
         ]);
         expect(await stores.maintenance.listDone(undefined, 0)).toStrictEqual([]);
+      });
+
+      it("countImages counts one tenant's images of every status, and 0 for a tenant without any", async () => {
+        await create({});
+        await done({});
+        await create({ tenant: 'tenant-b', content: contentRef('tenant-b', SHA_A) });
+        expect(await stores.maintenance.countImages(newImage().tenant)).toBe(2);
+        expect(await stores.maintenance.countImages('tenant-b')).toBe(1);
+        expect(await stores.maintenance.countImages('nobody')).toBe(0);
       });
     });
   });

@@ -114,6 +114,8 @@ export async function readSse(
 }
 
 export interface ReceivedWebhook {
+  /** The request target as received: path and query. */
+  url: string;
   headers: IncomingHttpHeaders;
   body: string;
   answered: number;
@@ -123,13 +125,13 @@ export interface ReceivedWebhook {
 export async function startReceiver(failFirst: number) {
   const received: ReceivedWebhook[] = [];
   const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
+    // Whole bytes, decoded once: a signature covers the exact body, and a chunk may end inside a character.
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
       const answered = received.length < failFirst ? 500 : 204;
-      received.push({ headers: request.headers, body, answered });
+      received.push({ url: request.url ?? '', headers: request.headers, body, answered });
       response.writeHead(answered).end();
     });
   });

@@ -6,11 +6,13 @@ import pg from 'pg';
 import { describe } from 'vitest';
 import { KyselyIdempotencyStore } from '../../src/adapters/sql/kysely-idempotency-store.js';
 import { openKyselyKeyStore } from '../../src/adapters/sql/kysely-key-store.js';
+import { KyselyWebhookSecretStore } from '../../src/adapters/sql/kysely-webhook-secret-store.js';
 import { createPostgresKysely } from '../../src/adapters/sql/postgres-kysely.js';
 import { createSqliteKysely } from '../../src/adapters/sql/sqlite-kysely.js';
 import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database.js';
 import { describeIdempotencyStoreContract } from '../contract/idempotency-store.contract.js';
 import { describeKeyStoreContract } from '../contract/key-store.contract.js';
+import { describeWebhookSecretStoreContract } from '../contract/webhook-secret-store.contract.js';
 import { adapterEnabled, TEST_POSTGRES_URL } from '../support/servers.js';
 
 async function openSqliteStores() {
@@ -21,6 +23,7 @@ async function openSqliteStores() {
   return {
     keys,
     idempotency: new KyselyIdempotencyStore(db),
+    webhookSecrets: new KyselyWebhookSecretStore(db),
     async cleanup() {
       await keys.close();
       database.close();
@@ -46,6 +49,7 @@ async function openPostgresStores() {
   return {
     keys,
     idempotency: new KyselyIdempotencyStore(db),
+    webhookSecrets: new KyselyWebhookSecretStore(db),
     async cleanup() {
       await keys.close();
       await pool.end();
@@ -57,7 +61,7 @@ async function openPostgresStores() {
   };
 }
 
-describe.runIf(adapterEnabled('sqlite'))('SQLite security stores', () => {
+describe.runIf(adapterEnabled('sqlite'))('SQLite security stores (keys, idempotency, webhook secrets)', () => {
   describeIdempotencyStoreContract('sqlite', async () => {
     const stores = await openSqliteStores();
     return { store: stores.idempotency, cleanup: stores.cleanup };
@@ -66,9 +70,13 @@ describe.runIf(adapterEnabled('sqlite'))('SQLite security stores', () => {
     const stores = await openSqliteStores();
     return { store: stores.keys, cleanup: stores.cleanup };
   });
+  describeWebhookSecretStoreContract('sqlite', async () => {
+    const stores = await openSqliteStores();
+    return { store: stores.webhookSecrets, cleanup: stores.cleanup };
+  });
 });
 
-describe.runIf(adapterEnabled('postgres'))('PostgreSQL security stores', () => {
+describe.runIf(adapterEnabled('postgres'))('PostgreSQL security stores (keys, idempotency, webhook secrets)', () => {
   describeIdempotencyStoreContract('postgres', async () => {
     const stores = await openPostgresStores();
     return { store: stores.idempotency, cleanup: stores.cleanup };
@@ -76,5 +84,9 @@ describe.runIf(adapterEnabled('postgres'))('PostgreSQL security stores', () => {
   describeKeyStoreContract('postgres', async () => {
     const stores = await openPostgresStores();
     return { store: stores.keys, cleanup: stores.cleanup };
+  });
+  describeWebhookSecretStoreContract('postgres', async () => {
+    const stores = await openPostgresStores();
+    return { store: stores.webhookSecrets, cleanup: stores.cleanup };
   });
 });

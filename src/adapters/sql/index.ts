@@ -3,9 +3,11 @@ import type { OpenContext } from '../../lib/closers.js';
 import type { IdempotencyStore } from '../../ports/idempotency-store.js';
 import type { KeyStore } from '../../ports/key-store.js';
 import type { MetadataStores } from '../../ports/metadata-store.js';
+import type { WebhookSecretStore } from '../../ports/webhook-secret-store.js';
 import { KyselyIdempotencyStore } from './kysely-idempotency-store.js';
 import { KyselyKeyStore } from './kysely-key-store.js';
 import type { OpenMetadataStores } from './kysely-metadata-stores.js';
+import { KyselyWebhookSecretStore } from './kysely-webhook-secret-store.js';
 import type { MetadataDatabase } from './schema.js';
 
 /** Everything the metadata database serves, as both database openers (sqlite/, postgres/) return it. */
@@ -16,10 +18,12 @@ export interface DatabasePorts {
   keys: KeyStore;
   /** `Idempotency-Key`s of uploads (migration 0004). */
   idempotency: IdempotencyStore;
+  /** Tenants' webhook signing secrets (migration 0006). */
+  webhookSecrets: WebhookSecretStore;
 }
 
 /**
- * The key and idempotency stores beside a migrated metadata store, on the same Kysely instance; registers their
+ * The key, idempotency and webhook secret stores beside a migrated metadata store, on the same Kysely instance; registers their
  * closers after the connection's, so they close before it.
  */
 export function withSecurityStores(
@@ -30,5 +34,10 @@ export function withSecurityStores(
   const keys = new KyselyKeyStore(db, { ownsDb: true });
   closers.add('keys', () => keys.close());
   closers.add('metadata', () => metadata.close());
-  return { metadata, keys, idempotency: new KyselyIdempotencyStore(db) };
+  return {
+    metadata,
+    keys,
+    idempotency: new KyselyIdempotencyStore(db),
+    webhookSecrets: new KyselyWebhookSecretStore(db),
+  };
 }

@@ -49,6 +49,18 @@ export class KyselyMaintenanceQueries implements MaintenanceQueries {
     });
   }
 
+  async countImages(tenant: string): Promise<number> {
+    return this.#run('countImages', async (db) => {
+      const row = await db
+        .selectFrom('images')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('tenant', '=', tenant)
+        .executeTakeFirstOrThrow();
+      // Postgres counts in int8, which node-postgres hands back as a string.
+      return Number(row.count);
+    });
+  }
+
   async listDone(afterId: string | undefined, limit: number): Promise<ImageRecord[]> {
     const count = rowLimit(limit);
     if (count === 0) return [];

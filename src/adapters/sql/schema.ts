@@ -87,6 +87,17 @@ export interface IdempotencyKeysTable {
   created_at: Int8Column;
 }
 
+/** One row per webhook signing secret of a tenant (migration 0006). */
+export interface WebhookSecretsTable {
+  id: string;
+  tenant: string;
+  /** `whsec_<base64>`, as is: the signer needs the key itself. */
+  secret: string;
+  created_at: Int8Column;
+  expires_at: NullableInt8Column;
+  revoked_at: NullableInt8Column;
+}
+
 /** The tables the metadata store owns. */
 export interface MetadataDatabase {
   api_keys: ApiKeysTable;
@@ -94,4 +105,5 @@ export interface MetadataDatabase {
   images: ImagesTable;
   worker_heartbeats: WorkerHeartbeatsTable;
   contents: ContentsTable;
+  webhook_secrets: WebhookSecretsTable;
 }

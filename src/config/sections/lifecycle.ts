@@ -1,8 +1,8 @@
+import { webhookSecretProblem } from '../../domain/webhook-secrets.js';
 import {
   flag,
   integer,
   optional,
-  optionalText,
   type Parser,
   type Reading,
   readAll,
@@ -70,6 +70,14 @@ const webhookUrl: Parser<string | undefined> = (url, name, problems) => {
   return undefined;
 };
 
+const webhookSecret: Parser<string | undefined> = (secret, name, problems) => {
+  if (secret === undefined) return undefined;
+  const problem = webhookSecretProblem(secret);
+  if (problem === undefined) return secret;
+  problems.push(`${name}: ${problem} (make one with: echo "whsec_$(openssl rand -base64 32)")`);
+  return undefined;
+};
+
 export const WEBHOOKS = {
   url: variable(
     'WEBHOOK_URL',
@@ -81,8 +89,8 @@ export const WEBHOOKS = {
     variable(
       'WEBHOOK_SECRET',
       undefined,
-      optionalText,
-      'Signs webhooks: `Thumbsmith-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of "t.body">`; unsigned when unset.',
+      webhookSecret,
+      "Standard Webhooks secret (`whsec_<base64 of 24-64 bytes>`) signing `WEBHOOK_URL`'s deliveries and the callbacks of tenants without a secret of their own (`thumbsmith webhooks secret`); unsigned when unset.",
     ),
   ),
   allowLoopback: variable(

@@ -4,6 +4,7 @@ import * as workerHeartbeats from './0002-worker-heartbeats.js';
 import * as lifecycle from './0003-lifecycle.js';
 import * as security from './0004-security.js';
 import * as uploadByUrl from './0005-upload-by-url.js';
+import * as webhookSecrets from './0006-webhook-secrets.js';
 
 /**
  * Every metadata migration, old and new, for both dialects. Kysely runs them in key order, so keys are
@@ -15,4 +16,5 @@ export const METADATA_MIGRATIONS: Readonly<Record<string, Migration>> = Object.f
   '0003_lifecycle': lifecycle,
   '0004_security': security,
   '0005_upload_by_url': uploadByUrl,
+  '0006_webhook_secrets': webhookSecrets,
 });
