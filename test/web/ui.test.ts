@@ -17,6 +17,7 @@ import * as inPage from './in-page.js';
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const FINAL_MS = 30_000;
+const AGAIN = ['light', 'dark', 'phone'] as const;
 
 interface Capabilities {
   list: boolean;
@@ -116,6 +117,11 @@ describe('web page in a real Chromium against a real server', () => {
     can = await capabilities(service.url);
     files = await mkdtemp(join(tmpdir(), 'thumbsmith-web-'));
     await writeFile(join(files, 'photo.jpg'), await makeJpeg({ width: 1200, height: 800 }));
+    // A photo.jpg of other bytes per later pass: the page shows the same bytes dropped again as "Already uploaded".
+    for (const [index, pass] of AGAIN.entries()) {
+      await mkdir(join(files, pass));
+      await writeFile(join(files, pass, 'photo.jpg'), await makeJpeg({ width: 1210 + index * 10, height: 800 }));
+    }
     await writeFile(join(files, 'not-an-image.jpg'), 'plain text that only pretends to be a JPEG\n'.repeat(20));
     const png = await makePng({ width: 600, height: 400 });
     await writeFile(join(files, 'truncated.png'), png.subarray(0, Math.floor(png.length / 2)));
@@ -430,7 +436,7 @@ describe('web page in a real Chromium against a real server', () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.goto(service.url);
-      await page.setInputFiles('#file-input', [join(files, 'photo.jpg'), join(files, 'not-an-image.jpg')]);
+      await page.setInputFiles('#file-input', [join(files, scheme, 'photo.jpg'), join(files, 'not-an-image.jpg')]);
       // A refused link, so its message next to the field is measured too.
       await page.locator('#link-input').fill('ftp://x/y.jpg');
       await page.locator('#link-input').press('Enter');
@@ -451,7 +457,7 @@ describe('web page in a real Chromium against a real server', () => {
     try {
       const small = await phone.newPage();
       await small.goto(service.url);
-      await small.setInputFiles('#file-input', [join(files, 'photo.jpg'), join(files, 'not-an-image.jpg')]);
+      await small.setInputFiles('#file-input', [join(files, 'phone', 'photo.jpg'), join(files, 'not-an-image.jpg')]);
       await cardState(small, 'photo.jpg', 'done');
       await cardState(small, 'not-an-image.jpg', 'rejected');
       await waitForImages(small, '.upload-card[data-state="done"] .variant-strip', 3);

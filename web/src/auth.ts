@@ -115,6 +115,9 @@ export class KeyKeeper {
         resolve(key);
       };
       const onClose = () => {
+        // The close event is queued: the one of the previous prompt (its key saved, then refused at once) can arrive
+        // after this prompt has opened the dialog again. It is not this prompt's.
+        if (dialog.open) return;
         done();
         this.#declined = true;
         this.#changed();
