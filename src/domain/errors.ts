@@ -90,6 +90,15 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
 }
 
+/**
+ * Whether asking again by hand (`POST /v1/images/{id}/retry`) can help an image that failed with `code`: a transient
+ * failure can pass next time, and so can one whose automatic attempts ran out; a permanent one (a corrupt image, a
+ * limit) fails the same way again.
+ */
+export function retryableByHand(code: ErrorCode): boolean {
+  return code === 'TS_ATTEMPTS_EXHAUSTED' || ERROR_CATALOGUE[code].retryable;
+}
+
 /** A failure with a catalogue code; `detail` is safe to show to the client. */
 export class ThumbsmithError extends Error {
   readonly code: ErrorCode;

@@ -1,3 +1,4 @@
+import { retryableByHand } from '../domain/errors.js';
 import type { ImageRecord } from '../domain/image.js';
 import type { Preset } from '../domain/preset.js';
 
@@ -30,7 +31,7 @@ export function toImageView(image: ImageRecord, presets: readonly Preset[], base
       contentType: v.contentType,
       bytes: v.bytes,
     })),
-    error: image.error,
+    error: image.error && { ...image.error, retryable: retryableByHand(image.error.code) },
     attempts: image.attempts,
     createdAt: image.createdAt.toISOString(),
     updatedAt: image.updatedAt.toISOString(),

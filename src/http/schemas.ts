@@ -71,7 +71,16 @@ export const ImageView = Type.Object(
         bytes: Type.Integer(),
       }),
     ),
-    error: nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    error: nullable(
+      Type.Object({
+        code: Type.String(),
+        message: Type.String(),
+        retryable: Type.Boolean({
+          description:
+            'Whether a retry (`POST /v1/images/{id}/retry`) can help: false when the image itself is at fault',
+        }),
+      }),
+    ),
     attempts: Type.Integer(),
     createdAt: Timestamp,
     updatedAt: Timestamp,

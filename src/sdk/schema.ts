@@ -136,6 +136,8 @@ export interface paths {
                             error: {
                                 code: string;
                                 message: string;
+                                /** @description Whether a retry (`POST /v1/images/{id}/retry`) can help: false when the image itself is at fault */
+                                retryable: boolean;
                             } | null;
                             attempts: number;
                             /** Format: date-time */
@@ -346,6 +348,8 @@ export interface paths {
                             error: {
                                 code: string;
                                 message: string;
+                                /** @description Whether a retry (`POST /v1/images/{id}/retry`) can help: false when the image itself is at fault */
+                                retryable: boolean;
                             } | null;
                             attempts: number;
                             /** Format: date-time */
@@ -885,6 +889,8 @@ export interface paths {
                             error: {
                                 code: string;
                                 message: string;
+                                /** @description Whether a retry (`POST /v1/images/{id}/retry`) can help: false when the image itself is at fault */
+                                retryable: boolean;
                             } | null;
                             attempts: number;
                             /** Format: date-time */
@@ -1293,6 +1299,8 @@ export interface components {
             error: {
                 code: string;
                 message: string;
+                /** @description Whether a retry (`POST /v1/images/{id}/retry`) can help: false when the image itself is at fault */
+                retryable: boolean;
             } | null;
             attempts: number;
             /** Format: date-time */

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedRuntime, openEmbeddedRuntime, workOffQueue } from '../support/embedded-runtime.js';
 import type { ImageJson } from '../support/http.js';
-import { makeJpeg } from '../support/images.js';
+import { makeJpeg, makePng } from '../support/images.js';
 import { type InjectFetch, injectableApp } from '../support/inject.js';
 
 let embedded: EmbeddedRuntime;
@@ -71,6 +71,19 @@ describe('the API answers, injected into the app (no socket, no process)', () =>
     await expectProblem(await api.fetch(`/v1/images/${image.id}`), 404, 'TS_NOT_FOUND');
     await expectProblem(await api.fetch(`/v1/images/${image.id}`, { method: 'DELETE' }), 404, 'TS_NOT_FOUND');
     await expectProblem(await api.fetch(`/v1/images/${image.id}/thumbnails/small`), 404, 'TS_NOT_FOUND');
+  });
+
+  it("says whether a failed image's retry can help: not for a corrupt image, which fails the same way again", async () => {
+    const png = await makePng({ width: 600, height: 400 });
+    const form = new FormData();
+    // The header probes fine; only decoding the truncated data fails, in the render job.
+    form.append('file', new Blob([new Uint8Array(png.subarray(0, Math.floor(png.length / 2)))]), 'cut.png');
+    const image = (await (await api.fetch('/v1/images', { method: 'POST', body: form })).json()) as ImageJson;
+    await workOffQueue(embedded.runtime);
+    const failed = (await (await api.fetch(`/v1/images/${image.id}`)).json()) as ImageJson;
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'TS_IMAGE_CORRUPT', retryable: false } });
+    const listed = (await (await api.fetch('/v1/images?status=failed')).json()) as { items: ImageJson[] };
+    expect(listed.items.find((item) => item.id === image.id)?.error).toEqual(failed.error);
   });
 
   it('answers a malformed id like an unknown one, and bad queries and unknown routes with their own codes', async () => {

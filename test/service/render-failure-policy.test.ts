@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ErrorCode, ThumbsmithError } from '../../src/domain/errors.js';
+import { type ErrorCode, retryableByHand, ThumbsmithError } from '../../src/domain/errors.js';
 import { attemptsExhausted, isPastLastAttempt, renderFailureOutcome } from '../../src/service/render-failure-policy.js';
 
 const failed = (code: ErrorCode, attempt: number, maxAttempts = 3) =>
@@ -55,5 +55,14 @@ describe('the render job failure policy', () => {
       code: 'TS_ATTEMPTS_EXHAUSTED',
       message: 'Every attempt failed; last: the worker stopped before finishing',
     });
+  });
+
+  it("tells a retry by hand can help a transient failure or one whose attempts ran out, never the image's own", () => {
+    expect(retryableByHand('TS_ATTEMPTS_EXHAUSTED')).toBe(true);
+    expect(retryableByHand('TS_STORAGE_UNAVAILABLE')).toBe(true);
+    expect(retryableByHand('TS_FETCH_UPSTREAM_SERVER_ERROR')).toBe(true);
+    for (const code of ['TS_IMAGE_CORRUPT', 'TS_RENDER_TIMEOUT', 'TS_FETCH_UPSTREAM_CLIENT_ERROR'] as const) {
+      expect(retryableByHand(code)).toBe(false);
+    }
   });
 });

@@ -32,6 +32,9 @@ async function newestSource(): Promise<number> {
     statSync(join(ROOT, 'web/index.html')).mtimeMs,
     statSync(join(ROOT, 'web/vite.config.ts')).mtimeMs,
     statSync(join(ROOT, 'src/client/plain-words.ts')).mtimeMs,
+    // The page calls the API through the generated client.
+    statSync(join(ROOT, 'src/sdk/index.ts')).mtimeMs,
+    statSync(join(ROOT, 'src/sdk/schema.ts')).mtimeMs,
   );
   for (const root of roots) {
     for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {

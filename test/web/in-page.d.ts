@@ -19,3 +19,13 @@ export declare function textIs(args: readonly [selector: string, text: string]):
 export declare function textIncludes(args: readonly [selector: string, text: string]): boolean;
 export declare function attributeIsNot(args: readonly [selector: string, name: string, value: string]): boolean;
 export declare function scrollToTop(): void;
+export declare function tileLayout(): Array<{
+  name: string;
+  nameLines: number;
+  visibleChars: number;
+  time: string;
+  timeLines: number;
+  datetime: string;
+  title: string;
+  metaLines: number;
+}>;

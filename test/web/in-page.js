@@ -140,3 +140,39 @@ export function attributeIsNot([selector, name, value]) {
 export function scrollToTop() {
   window.scrollTo(0, 0);
 }
+
+/**
+ * Each gallery tile's text as laid out: lines of the name, the time stamp and the meta row (rendered height over
+ * line height), and how many of the name's characters are visible inside its box (each measured with a Range).
+ */
+export function tileLayout() {
+  const linesOf = (element) => {
+    const style = getComputedStyle(element);
+    const lineHeight = Number.parseFloat(style.lineHeight) || Number.parseFloat(style.fontSize) * 1.2;
+    return Math.round(element.getBoundingClientRect().height / lineHeight);
+  };
+  return [...document.querySelectorAll('#gallery-grid .tile')].map((tile) => {
+    const name = tile.querySelector('.tile-name');
+    const time = tile.querySelector('.tile-meta time');
+    const box = name.getBoundingClientRect();
+    const text = name.firstChild;
+    let visible = 0;
+    for (let i = 0; text && i < text.length; i++) {
+      const range = document.createRange();
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      const rect = range.getBoundingClientRect();
+      if (rect.width > 0 && rect.bottom <= box.bottom + 0.5 && rect.right <= box.right + 0.5) visible++;
+    }
+    return {
+      name: name.textContent ?? '',
+      nameLines: linesOf(name),
+      visibleChars: visible,
+      time: time?.textContent ?? '',
+      timeLines: time ? time.getClientRects().length : 0,
+      datetime: time?.getAttribute('datetime') ?? '',
+      title: time?.getAttribute('title') ?? '',
+      metaLines: linesOf(tile.querySelector('.tile-meta')),
+    };
+  });
+}

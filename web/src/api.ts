@@ -1,21 +1,17 @@
 import { plainStatus, plainWords } from '../../src/client/plain-words.js';
-import type { KeyKeeper } from './auth.js';
-import type { ImageJson, ImagePage, ImageStatus } from './types.js';
+import {
+  ApiProblem,
+  createThumbsmithClient,
+  type Image,
+  type ImagePage,
+  type ImageStatus,
+  must,
+  type ThumbsmithApi,
+} from '../../src/sdk/index.js';
+import { type KeyKeeper, KeyRefused } from './auth.js';
 
-/** A failed API call: the HTTP status (0 when the server could not be reached) and the problem's code. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string | undefined;
-  readonly detail: string | undefined;
-
-  constructor(status: number, code?: string, detail?: string) {
-    super(detail ?? `HTTP ${status}`);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.detail = detail;
-  }
-
+/** A failed API call (the sdk's problem: status, 0 when the server could not be reached, and code) in the page's words. */
+export class ApiError extends ApiProblem {
   /** The failure in plain words, for the page. */
   get plain(): string {
     if (this.status === 0) return 'Could not reach the server. Check your connection and try again.';
@@ -29,19 +25,36 @@ export class ApiError extends Error {
   }
 }
 
-async function problemOf(response: Response): Promise<ApiError> {
-  let code: string | undefined;
-  let detail: string | undefined;
-  if ((response.headers.get('content-type') ?? '').includes('json')) {
-    try {
-      const body = (await response.json()) as { code?: unknown; detail?: unknown };
-      if (typeof body.code === 'string') code = body.code;
-      if (typeof body.detail === 'string') detail = body.detail;
-    } catch {
-      // not a problem document after all
-    }
+/** Any failure of a call as an ApiError: a refused key is a 401, anything unexpected an unreachable server. */
+export const asApiError = (error: unknown): ApiError =>
+  error instanceof ApiError ? error : error instanceof KeyRefused ? new ApiError(401) : new ApiError(0);
+
+/**
+ * The data of a successful sdk call, else an ApiError. What the page's own fetch threw (a refused key, an unreachable
+ * server) comes out as it was thrown; the sdk's `must` wraps it as the cause of a status-0 problem.
+ */
+async function dataOf<Data>(call: Promise<{ data?: Data; error?: unknown; response: Response }>): Promise<Data> {
+  try {
+    return await must(call);
+  } catch (error) {
+    if (!(error instanceof ApiProblem)) throw error;
+    if (error.status === 0 && error.cause instanceof Error) throw error.cause;
+    throw new ApiError(error.status, error.code, error.detail);
   }
-  return new ApiError(response.status, code, detail);
+}
+
+/** An ApiError from a problem document's text; anything else (a proxy's HTML page, say) gives only the status. */
+function problemOf(status: number, text: string): ApiError {
+  try {
+    const { code, detail } = JSON.parse(text) as { code?: unknown; detail?: unknown };
+    return new ApiError(
+      status,
+      typeof code === 'string' ? code : undefined,
+      typeof detail === 'string' ? detail : undefined,
+    );
+  } catch {
+    return new ApiError(status);
+  }
 }
 
 export interface UploadProgress {
@@ -51,124 +64,121 @@ export interface UploadProgress {
 
 const MAX_KEY_PROMPTS = 3;
 
-/** The Thumbsmith API as the page uses it; every call carries the API key when there is one. */
+/**
+ * The Thumbsmith API as the page uses it: the generated client (src/sdk) for every documented call, so the page
+ * cannot drift from the API; every request carries the API key when there is one.
+ */
 export class Api {
   readonly #keys: KeyKeeper;
   readonly #base: URL;
+  readonly #client: ThumbsmithApi;
 
   constructor(keys: KeyKeeper, base = new URL('./', document.baseURI)) {
     this.#keys = keys;
     this.#base = base;
+    this.#client = createThumbsmithClient({ baseUrl: base.href, fetch: (request) => this.#send(request) });
   }
 
   url(path: string): string {
     return new URL(path, this.#base).href;
   }
 
-  #headers(extra?: HeadersInit): Headers {
-    const headers = new Headers(extra);
-    const key = this.#keys.key;
-    if (key) headers.set('authorization', `Bearer ${key}`);
-    return headers;
-  }
-
   /** fetch() with the key; a 401 asks for a key and tries again. Throws ApiError(0) when the server is unreachable. */
-  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+  async #send(request: Request): Promise<Response> {
     for (let prompt = 0; ; prompt++) {
+      const headers = new Headers(request.headers);
+      const key = this.#keys.key;
+      if (key) headers.set('authorization', `Bearer ${key}`);
       let response: Response;
       try {
-        response = await fetch(this.url(path), { ...init, headers: this.#headers(init.headers) });
+        // A clone per try: a body can be read once.
+        response = await fetch(new Request(request.clone(), { headers }));
       } catch (error) {
         if ((error as Error).name === 'AbortError') throw error;
         throw new ApiError(0);
       }
+      this.#keys.heard(response.status, key);
       if (response.status !== 401 || prompt >= MAX_KEY_PROMPTS) return response;
       await response.body?.cancel();
-      await this.#keys.ask(this.#keys.key !== null);
+      await this.#keys.ask(key !== null);
     }
   }
 
-  async #json<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const headers = new Headers(init.headers);
-    headers.set('accept', 'application/json');
-    const response = await this.fetch(path, { ...init, headers });
-    if (!response.ok) throw await problemOf(response);
-    return (await response.json()) as T;
-  }
-
   listImages(query: { limit: number; cursor?: string | null; status?: ImageStatus | '' }): Promise<ImagePage> {
-    const params = new URLSearchParams({ limit: String(query.limit) });
-    if (query.cursor) params.set('cursor', query.cursor);
-    if (query.status) params.set('status', query.status);
-    return this.#json<ImagePage>(`v1/images?${params}`);
+    return dataOf(
+      this.#client.GET('/v1/images', {
+        params: {
+          query: {
+            limit: query.limit,
+            ...(query.cursor && { cursor: query.cursor }),
+            ...(query.status && { status: query.status }),
+          },
+        },
+      }),
+    );
   }
 
-  getImage(id: string): Promise<ImageJson> {
-    return this.#json<ImageJson>(`v1/images/${encodeURIComponent(id)}`);
+  getImage(id: string): Promise<Image> {
+    return dataOf(this.#client.GET('/v1/images/{id}', { params: { path: { id } } }));
   }
 
-  retryImage(id: string): Promise<ImageJson> {
-    return this.#json<ImageJson>(`v1/images/${encodeURIComponent(id)}/retry`, { method: 'POST' });
+  retryImage(id: string): Promise<Image> {
+    return dataOf(this.#client.POST('/v1/images/{id}/retry', { params: { path: { id } } }));
   }
 
   async deleteImage(id: string): Promise<void> {
-    const response = await this.fetch(`v1/images/${encodeURIComponent(id)}`, { method: 'DELETE' });
-    if (!response.ok) throw await problemOf(response);
+    await dataOf(this.#client.DELETE('/v1/images/{id}', { params: { path: { id } } }));
   }
 
-  async thumbnail(id: string, preset: string): Promise<Blob> {
-    const path = `v1/images/${encodeURIComponent(id)}/thumbnails/${encodeURIComponent(preset)}`;
-    const response = await this.fetch(path);
-    if (!response.ok) throw await problemOf(response);
-    return response.blob();
+  thumbnail(id: string, preset: string): Promise<Blob> {
+    return dataOf(
+      this.#client.GET('/v1/images/{id}/thumbnails/{preset}', { params: { path: { id, preset } }, parseAs: 'blob' }),
+    );
   }
 
   /** Opens the server-sent event stream of every image (the caller reads the body). */
   events(signal: AbortSignal, lastEventId: string | null): Promise<Response> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
-    return this.fetch('v1/events', { signal, headers, cache: 'no-store' });
+    return this.#send(new Request(this.url('v1/events'), { signal, headers, cache: 'no-store' }));
   }
 
   /** Asks the server to fetch an image from a link (upload by URL); it answers at once, before the fetch. */
-  uploadUrl(url: string): Promise<ImageJson> {
-    return this.#json<ImageJson>('v1/images', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url }),
-    });
+  uploadUrl(url: string): Promise<Image> {
+    // The document types only the multipart body of this operation; its JSON body `{url}` is described in prose.
+    const body = { url } as unknown as { file: Blob };
+    return dataOf(this.#client.POST('/v1/images', { body }));
   }
 
-  /** Uploads one file with XMLHttpRequest, which (unlike fetch) reports upload progress. */
-  async upload(file: File, onProgress: (progress: UploadProgress) => void, signal?: AbortSignal): Promise<ImageJson> {
+  /**
+   * Uploads one file. XMLHttpRequest rather than the generated client: fetch reports no upload progress. The answer
+   * is typed by the same document (`Image`).
+   */
+  async upload(file: File, onProgress: (progress: UploadProgress) => void, signal?: AbortSignal): Promise<Image> {
     for (let prompt = 0; ; prompt++) {
-      const { status, body } = await this.#send(file, onProgress, signal);
-      if (status === 202) return JSON.parse(body) as ImageJson;
+      const key = this.#keys.key;
+      const { status, body } = await this.#post(file, key, onProgress, signal);
+      this.#keys.heard(status, key);
+      if (status === 202) return JSON.parse(body) as Image;
       if (status === 401 && prompt < MAX_KEY_PROMPTS) {
-        await this.#keys.ask(this.#keys.key !== null);
+        await this.#keys.ask(key !== null);
         continue;
       }
-      let problem: { code?: string; detail?: string } = {};
-      try {
-        problem = JSON.parse(body) as typeof problem;
-      } catch {
-        // a proxy's HTML page, say
-      }
-      throw new ApiError(status, problem.code, problem.detail);
+      throw problemOf(status, body);
     }
   }
 
-  #send(
+  #post(
     file: File,
+    key: string | null,
     onProgress: (progress: UploadProgress) => void,
     signal?: AbortSignal,
   ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', this.url('v1/images'));
-      this.#headers({ accept: 'application/json' }).forEach((value, name) => {
-        xhr.setRequestHeader(name, value);
-      });
+      xhr.setRequestHeader('accept', 'application/json');
+      if (key) xhr.setRequestHeader('authorization', `Bearer ${key}`);
       xhr.upload.addEventListener('progress', (event) => {
         onProgress({ loaded: event.loaded, total: event.lengthComputable ? event.total : file.size });
       });

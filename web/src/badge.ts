@@ -2,7 +2,7 @@ import { h } from './dom.js';
 import { STATUS_LABELS } from './format.js';
 import type { ImageStatus } from './types.js';
 
-export type BadgeState = ImageStatus | 'waiting' | 'uploading' | 'rejected' | 'error';
+export type BadgeState = ImageStatus | 'waiting' | 'uploading' | 'rejected' | 'error' | 'duplicate';
 
 const LABELS: Record<BadgeState, string> = {
   ...STATUS_LABELS,
@@ -10,6 +10,7 @@ const LABELS: Record<BadgeState, string> = {
   uploading: 'Uploading',
   rejected: 'Rejected',
   error: 'Not sent',
+  duplicate: 'Already uploaded',
 };
 
 /** A status pill; the colour is never the only signal (the word is always there). */

@@ -1,4 +1,4 @@
-import { type Api, ApiError } from './api.js';
+import { type Api, ApiError, asApiError } from './api.js';
 import { badge } from './badge.js';
 import { copyText } from './clipboard.js';
 import { confirmAction } from './confirm.js';
@@ -8,7 +8,7 @@ import type { LiveUpdates } from './live.js';
 import type { ImageStore } from './store.js';
 import { largest, type Thumbnails } from './thumbs.js';
 import type { ImageJson, VariantJson } from './types.js';
-import { reasonBox } from './uploads.js';
+import { canRetry, reasonBox, retryFailedBox } from './uploads.js';
 
 /**
  * One image: a preview, every preset with its size, format and bytes (copy link, download), the original's facts,
@@ -22,6 +22,8 @@ export class Detail {
   readonly #view = byId<HTMLElement>('detail-view');
   #id: string | null = null;
   #busy = false;
+  /** Why the last Retry of the image shown was not taken. */
+  #retryError: ApiError | null = null;
 
   constructor(deps: { api: Api; store: ImageStore; live: LiveUpdates; thumbs: Thumbnails }) {
     this.#api = deps.api;
@@ -37,6 +39,7 @@ export class Detail {
 
   async show(id: string): Promise<void> {
     this.#id = id;
+    this.#retryError = null;
     const known = this.#store.get(id);
     if (known) this.#render(known);
     else replaceChildren(this.#view, this.#nav(), h('p', { class: 'muted' }, 'Loading…'));
@@ -91,7 +94,7 @@ export class Detail {
   #render(image: ImageJson): void {
     const name = displayName(image);
     const actions = h('div', { class: 'detail-actions' });
-    if (image.status === 'failed') {
+    if (canRetry(image)) {
       actions.append(
         h(
           'button',
@@ -143,6 +146,7 @@ export class Detail {
         actions,
       ),
       status,
+      image.status === 'failed' && this.#retryError ? retryFailedBox(this.#retryError) : null,
       h(
         'div',
         // A failed image has nothing to preview: the facts take the row.
@@ -303,11 +307,15 @@ export class Detail {
     this.#busy = true;
     try {
       const updated = await this.#api.retryImage(image.id);
+      this.#retryError = null;
       this.#store.set(updated);
       this.#live.watch(updated);
       announce(`${displayName(image)} queued again.`);
     } catch (error) {
-      announce(`Could not retry. ${error instanceof ApiError ? error.plain : ''}`);
+      this.#retryError = asApiError(error);
+      announce(`Could not retry. ${this.#retryError.plain}`);
+      const shown = this.#store.get(image.id);
+      if (this.#id === image.id && shown) this.#render(shown);
     } finally {
       this.#busy = false;
     }
@@ -320,7 +328,8 @@ export class Detail {
       message: `“${name}” and all its thumbnails will be removed from the server. This cannot be undone.`,
       confirm: 'Delete',
     });
-    if (!confirmed) return;
+    // The dialog closes on navigation; this also holds should the view have moved to another image meanwhile.
+    if (!confirmed || this.#id !== image.id) return;
     try {
       await this.#api.deleteImage(image.id);
     } catch (error) {

@@ -18,21 +18,22 @@ export function formatBytes(bytes: number): string {
 export const formatDimensions = (width: number, height: number): string => `${width} × ${height}`;
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const narrowRelative = new Intl.RelativeTimeFormat(undefined, { style: 'narrow' });
+const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 
 export function formatDate(iso: string): string {
   return dateTime.format(new Date(iso));
 }
 
-/** "2 minutes ago", falling back to a date after a week. */
+/** "5m ago", "3h ago", then "Dec 7": short enough for a phone's gallery tile (the full time goes in a title). */
 export function formatAgo(iso: string, now = Date.now()): string {
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
   const abs = Math.abs(seconds);
   if (abs < 45) return 'just now';
-  if (abs < 3600) return relative.format(Math.round(seconds / 60), 'minute');
-  if (abs < 86_400) return relative.format(Math.round(seconds / 3600), 'hour');
-  if (abs < 7 * 86_400) return relative.format(Math.round(seconds / 86_400), 'day');
-  return formatDate(iso);
+  if (abs < 3600) return narrowRelative.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400) return narrowRelative.format(Math.round(seconds / 3600), 'hour');
+  if (abs < 7 * 86_400) return narrowRelative.format(Math.round(seconds / 86_400), 'day');
+  return shortDate.format(new Date(iso));
 }
 
 export const STATUS_LABELS: Record<ImageStatus, string> = {

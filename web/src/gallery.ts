@@ -2,7 +2,7 @@ import { type Api, ApiError } from './api.js';
 import { KeyRefused } from './auth.js';
 import { badge } from './badge.js';
 import { byId, h, ICONS, icon, replaceChildren } from './dom.js';
-import { displayName, formatAgo } from './format.js';
+import { displayName, formatAgo, formatDate } from './format.js';
 import type { LiveUpdates } from './live.js';
 import type { ImageStore } from './store.js';
 import { atLeast, type Thumbnails } from './thumbs.js';
@@ -163,7 +163,12 @@ export class Gallery {
           'span',
           { class: 'tile-body' },
           h('span', { class: 'tile-name', title: displayName(image) }, displayName(image)),
-          h('span', { class: 'tile-meta' }, badge(image.status), h('span', {}, formatAgo(image.createdAt))),
+          h(
+            'span',
+            { class: 'tile-meta' },
+            badge(image.status),
+            h('time', { datetime: image.createdAt, title: formatDate(image.createdAt) }, formatAgo(image.createdAt)),
+          ),
         ),
       ),
     );

@@ -1,6 +1,7 @@
 import './styles.css';
 import { Api } from './api.js';
 import { KeyKeeper } from './auth.js';
+import { closeDialogs } from './confirm.js';
 import { Detail } from './detail.js';
 import { announce, byId } from './dom.js';
 import { Gallery } from './gallery.js';
@@ -76,11 +77,19 @@ document.addEventListener('drop', (event) => {
 // ---- API key ----
 const keyButton = byId<HTMLButtonElement>('key-button');
 const keyBanner = byId('key-banner');
+// The header says what the server last said of the key, never merely that one is stored.
+const KEY_STATES = {
+  accepted: { text: 'API key ✓', label: 'API key accepted (change or forget)' },
+  refused: { text: 'API key ✗', label: 'API key refused by the server (change or forget)' },
+  unknown: { text: 'API key', label: 'API key (saved; change or forget)' },
+} as const;
 const showKeyState = () => {
-  keyButton.hidden = keys.key === null && !keys.refused;
-  keyButton.textContent = keys.key ? 'API key ✓' : 'API key';
-  keyButton.setAttribute('aria-label', keys.key ? 'API key (saved; change or forget)' : 'Enter API key');
-  keyBanner.hidden = !keys.refused;
+  keyButton.hidden = keys.key === null && !keys.declined;
+  const state = keys.key === null ? null : keys.verdict;
+  keyButton.textContent = state ? KEY_STATES[state].text : 'API key';
+  keyButton.setAttribute('aria-label', state ? KEY_STATES[state].label : 'Enter API key');
+  keyButton.dataset.verdict = state ?? 'none';
+  keyBanner.hidden = !keys.declined;
 };
 const askForKey = () =>
   keys.open().then(
@@ -132,7 +141,12 @@ function route(): void {
     else byId('main').focus();
   }
 }
-window.addEventListener('hashchange', route);
+// Back and Forward fire popstate, and hashchange too when only the hash moved; a dialog closes on either.
+window.addEventListener('popstate', closeDialogs);
+window.addEventListener('hashchange', () => {
+  closeDialogs();
+  route();
+});
 
 route();
 live.start();

@@ -17,6 +17,12 @@ export class ImageStore {
     return this.#images.get(id);
   }
 
+  /** An image of these exact bytes (its original's SHA-256), if the page knows one that is not deleted. */
+  withContent(sha256: string): ImageJson | undefined {
+    for (const image of this.#images.values()) if (image.original?.sha256 === sha256) return image;
+    return undefined;
+  }
+
   /** Keeps the newer of two views of an image (events and polls may arrive out of order). */
   set(image: ImageJson): void {
     if (this.#removed.has(image.id)) return;

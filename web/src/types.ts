@@ -1,5 +1,6 @@
-import type { ImageStatus } from '../../src/client/image-json.js';
+import type { ImageStatus } from '../../src/sdk/index.js';
 
-export type { ImageJson, ImagePage, ImageStatus, VariantJson } from '../../src/client/image-json.js';
+// The API's image JSON as the generated client types it (src/sdk, from docs/openapi.json), under the page's names.
+export type { Image as ImageJson, ImagePage, ImageStatus, Variant as VariantJson } from '../../src/sdk/index.js';
 
 export const isFinal = (status: ImageStatus): boolean => status === 'done' || status === 'failed';

@@ -1,8 +1,7 @@
 // Over 400 lines on purpose: one upload card's whole life (pick, send with progress, follow, retry, remove) is one
 // state machine; its DOM pieces live in dom.ts, badge.ts and thumbs.ts already.
 
-import { type Api, ApiError } from './api.js';
-import { KeyRefused } from './auth.js';
+import { type Api, ApiError, asApiError } from './api.js';
 import { type BadgeState, badge } from './badge.js';
 import { announce, byId, h, ICONS, icon, replaceChildren } from './dom.js';
 import { formatBytes, formatDimensions, linkName } from './format.js';
@@ -11,7 +10,7 @@ import type { ImageStore } from './store.js';
 import { atLeast, type Thumbnails } from './thumbs.js';
 import type { ImageJson } from './types.js';
 
-type Phase = 'waiting' | 'uploading' | 'sent' | 'rejected' | 'error';
+type Phase = 'waiting' | 'hashing' | 'uploading' | 'sent' | 'rejected' | 'error' | 'duplicate';
 
 interface Upload {
   readonly key: number;
@@ -25,23 +24,27 @@ interface Upload {
   phase: Phase;
   loaded: number;
   imageId: string | null;
+  /** The image of the same bytes the page already has (phase `duplicate`): this file was not sent again. */
+  twinId: string | null;
+  /** "Upload anyway": send it even though the same bytes are already an image. */
+  force: boolean;
   error: ApiError | null;
+  /** Why the last Retry was not taken, said on the card until the next one. */
+  retryError: ApiError | null;
   progress: { bar: HTMLElement; track: HTMLElement; text: HTMLElement } | null;
 }
 
 type FileUpload = Upload & { readonly file: File };
 
 const CONCURRENCY = 3;
+/** States a card stays in (the "finished" count, "Clear finished"). */
+const FINISHED: readonly BadgeState[] = ['done', 'failed', 'rejected', 'duplicate'];
 
 /** What a queued or processing card says; an upload by URL has no original until the worker has fetched it. */
 const PENDING_WORDS = {
   queued: { stored: 'Uploaded. Waiting for a worker…', fetching: 'Link received. Waiting for a worker…' },
   processing: { stored: 'Making thumbnails…', fetching: 'Fetching…' },
 } as const;
-
-/** A failed upload as an ApiError: a refused key is a 401, anything unexpected an unreachable server. */
-const apiErrorOf = (error: unknown): ApiError =>
-  error instanceof ApiError ? error : error instanceof KeyRefused ? new ApiError(401) : new ApiError(0);
 
 /**
  * The upload list: every chosen or dropped file becomes a card that shows its upload progress, then the image's
@@ -117,7 +120,7 @@ export class Uploads {
     try {
       image = await this.#api.uploadUrl(url);
     } catch (error) {
-      throw apiErrorOf(error);
+      throw asApiError(error);
     }
     const item = this.#item(linkName(url), null);
     this.#list.prepend(item.element);
@@ -137,7 +140,10 @@ export class Uploads {
       phase: 'waiting',
       loaded: 0,
       imageId: null,
+      twinId: null,
+      force: false,
       error: null,
+      retryError: null,
       progress: null,
     };
     this.#items.push(item);
@@ -172,6 +178,16 @@ export class Uploads {
   }
 
   async #upload(item: FileUpload): Promise<void> {
+    item.phase = 'hashing';
+    const twin = item.force ? undefined : await this.#twinOf(item.file);
+    if (twin) {
+      item.phase = 'duplicate';
+      item.twinId = twin.id;
+      announce(`${item.name}: already uploaded, not sent again.`);
+      this.#render(item);
+      this.#updateCount();
+      return;
+    }
     item.phase = 'uploading';
     item.loaded = 0;
     item.error = null;
@@ -183,7 +199,7 @@ export class Uploads {
       });
       this.#accept(item, image);
     } catch (error) {
-      const apiError = apiErrorOf(error);
+      const apiError = asApiError(error);
       item.error = apiError;
       // A 4xx is about the file (not an image, too large): sending it again cannot help. Anything else can.
       item.phase = apiError.status >= 400 && apiError.status < 500 && apiError.status !== 401 ? 'rejected' : 'error';
@@ -193,12 +209,28 @@ export class Uploads {
     this.#updateCount();
   }
 
+  /**
+   * An image the page knows with these exact bytes: the same file dropped again shows that one rather than make a
+   * twin. Hashing needs a secure context (https, or localhost); elsewhere every file is sent.
+   */
+  async #twinOf(file: File): Promise<ImageJson | undefined> {
+    if (!globalThis.crypto?.subtle) return undefined;
+    try {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+      const sha256 = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+      return this.#store.withContent(sha256);
+    } catch {
+      return undefined; // unreadable here: the upload will say so
+    }
+  }
+
   #image(item: Upload): ImageJson | undefined {
     return item.imageId ? this.#store.get(item.imageId) : undefined;
   }
 
   #state(item: Upload): BadgeState {
     if (item.phase === 'sent') return this.#image(item)?.status ?? 'queued';
+    if (item.phase === 'hashing') return 'uploading';
     return item.phase;
   }
 
@@ -275,6 +307,9 @@ export class Uploads {
       body.append(this.#strip(image));
     } else if (state === 'failed' && image) {
       body.append(reasonBox(this.#reason(image), image.error?.code));
+      if (item.retryError) body.append(retryFailedBox(item.retryError));
+    } else if (state === 'duplicate') {
+      body.append(h('p', { class: 'upload-status' }, 'The same file is already here; it was not sent again.'));
     } else if ((state === 'rejected' || state === 'error') && item.error) {
       body.append(reasonBox(item.error.plain, item.error.code));
     }
@@ -289,7 +324,32 @@ export class Uploads {
         ),
       );
     }
-    if (state === 'failed' && image) {
+    if (item.twinId) {
+      actions.append(
+        h(
+          'a',
+          { class: 'btn btn-small', href: `#/images/${item.twinId}`, 'data-focus': `twin-${item.key}` },
+          'Show it',
+        ),
+        h(
+          'button',
+          {
+            class: 'btn btn-small',
+            type: 'button',
+            'data-focus': `anyway-${item.key}`,
+            onclick: () => {
+              item.force = true;
+              item.twinId = null;
+              item.phase = 'waiting';
+              this.#render(item);
+              this.#pump();
+            },
+          },
+          'Upload anyway',
+        ),
+      );
+    }
+    if (state === 'failed' && image && canRetry(image)) {
       actions.append(
         h(
           'button',
@@ -378,12 +438,15 @@ export class Uploads {
     if (!item.imageId) return;
     try {
       const image = await this.#api.retryImage(item.imageId);
+      item.retryError = null;
       this.#store.set(image);
       this.#live.watch(image);
       announce(`${item.name}: queued again.`);
     } catch (error) {
-      announce(`${item.name}: could not retry. ${error instanceof ApiError ? error.plain : ''}`);
+      item.retryError = asApiError(error);
+      announce(`${item.name}: could not retry. ${item.retryError.plain}`);
     }
+    this.#render(item);
   }
 
   #drop(item: Upload): void {
@@ -397,7 +460,7 @@ export class Uploads {
   #clearFinished(): void {
     for (const item of [...this.#items]) {
       const state = this.#state(item);
-      if (state === 'done' || state === 'failed' || state === 'rejected') this.#drop(item);
+      if (FINISHED.includes(state)) this.#drop(item);
     }
     announce('Finished uploads cleared from the list.');
   }
@@ -405,9 +468,23 @@ export class Uploads {
   #updateCount(): void {
     const total = this.#items.length;
     this.#section.hidden = total === 0;
-    const finished = this.#items.filter((item) => ['done', 'failed', 'rejected'].includes(this.#state(item))).length;
+    const finished = this.#items.filter((item) => FINISHED.includes(this.#state(item))).length;
     this.#count.textContent = total > 0 ? `${finished} of ${total} finished` : '';
   }
+}
+
+/**
+ * Retry is offered only where it can help: the server says whether the failure was the image's own (corrupt, over a
+ * limit: the same again) or passing (a storage outage, attempts run out).
+ */
+export const canRetry = (image: ImageJson): boolean => image.status === 'failed' && image.error?.retryable === true;
+
+/** Why a Retry was not taken, said where the button was (an announcement alone is easily missed). */
+export function retryFailedBox(error: ApiError): HTMLElement {
+  const box = reasonBox(`Retry did not go through. ${error.plain}`, error.code);
+  box.classList.add('retry-failed');
+  box.setAttribute('role', 'alert');
+  return box;
 }
 
 /** A failure in plain words, with the code small beside it for whoever reports it. */
