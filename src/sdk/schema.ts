@@ -965,7 +965,7 @@ export interface paths {
         };
         /**
          * Follow one image (Server-Sent Events)
-         * @description Sends the image as it is now, then again on every change; the stream ends after `done` or `failed` (at once when it already is) or when the image is deleted.
+         * @description Sends the image as it is now, then again on every change; the stream ends after `done` or `failed` (at once when it already is) or when the image is deleted. It starts with the current state, so a reconnect needs no `Last-Event-ID`; the states read rather than announced carry no `id:`.
          */
         get: {
             parameters: {
@@ -979,7 +979,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description `text/event-stream`: `event: image`, `id: <event id>`, `data: <Image JSON>` per change; `event: deleted` with `data: {"id": …}` when an image is deleted; a comment line every 15 s */
+                /** @description `text/event-stream`: `event: image`, `id: <event id>`, `data: <Image JSON>` per change; `event: deleted` with `data: {"id": …}` when an image is deleted; `event: reset` (with an empty `id:`) first when `Last-Event-ID` could not be resumed; a comment line every 15 s */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1027,18 +1027,21 @@ export interface paths {
         };
         /**
          * Follow all of the tenant's images (Server-Sent Events)
-         * @description Every change of every image of the caller, as it happens; the stream stays open.
+         * @description Every change of every image of the caller, as it happens; the stream stays open. A reconnect with `Last-Event-ID` (or `?lastEventId=`) first gets every event after that id that is still retained (`EVENTS_RETENTION_SECONDS`, `EVENTS_RETENTION_COUNT`); when that is not possible (too old, unknown id) the stream starts with `event: reset`: events may have been missed, re-read the images.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The `Last-Event-ID` for clients that cannot send the header (EventSource polyfills); the header wins. */
+                    lastEventId?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description `text/event-stream`: `event: image`, `id: <event id>`, `data: <Image JSON>` per change; `event: deleted` with `data: {"id": …}` when an image is deleted; a comment line every 15 s */
+                /** @description `text/event-stream`: `event: image`, `id: <event id>`, `data: <Image JSON>` per change; `event: deleted` with `data: {"id": …}` when an image is deleted; `event: reset` (with an empty `id:`) first when `Last-Event-ID` could not be resumed; a comment line every 15 s */
                 200: {
                     headers: {
                         [name: string]: unknown;
