@@ -139,7 +139,6 @@ class RedisImageEvents implements ImageEvents {
       // The reader is cut off: a polite QUIT would wait behind its blocking read.
       this.#reader?.disconnect();
       await quit(this.#publisher);
-      await this.#reading?.catch(() => undefined);
     })();
     return this.#closed;
   }
