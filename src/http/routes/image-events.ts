@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { ImageRecord } from '../../domain/image.js';
@@ -9,7 +8,8 @@ import type { Preset } from '../../domain/preset.js';
 import type { ImageEvent } from '../../ports/image-events.js';
 import { type ImageWatcher, isFinal } from '../../service/image-watch.js';
 import { toImageView } from '../image-view.js';
-import { ImageIdParams, Problem } from '../schemas.js';
+import { answer, parameters, problems } from '../openapi.js';
+import { EventStreamText, ImageIdParams } from '../schemas.js';
 
 export interface ImageEventRoutesOptions {
   watcher: ImageWatcher;
@@ -21,12 +21,9 @@ export interface ImageEventRoutesOptions {
   recheckMs?: number;
 }
 
-const EventStreamBody = Type.Unsafe<unknown>({
-  type: 'string',
-  description:
-    '`text/event-stream`: `event: image`, `id: <event id>`, `data: <Image JSON>` per change; `event: deleted` with ' +
-    '`data: {"id": …}` when an image is deleted; a comment line every 15 s',
-});
+/** The one answer of a stream; its errors (before it starts) are problem+json. */
+const eventStream = (description: string) =>
+  answer(description, { content: { 'text/event-stream': EventStreamText }, headers: ['EventStreamCacheControl'] });
 
 /**
  * Server-Sent Events of status changes, per image and per tenant. Each stream subscribes to the event transport
@@ -52,10 +49,11 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
         description:
           'Sends the image as it is now, then again on every change; the stream ends after `done` or `failed` ' +
           '(at once when it already is) or when the image is deleted.',
-        tags: ['images'],
+        operationId: 'streamImageEvents',
+        tags: ['events'],
         params: ImageIdParams,
-        produces: ['text/event-stream'],
-        response: { 200: EventStreamBody, 404: Problem },
+        ...parameters('LastEventId'),
+        response: { 200: eventStream('The image now and on every change, until it is final'), ...problems(404) },
       },
     },
     async (request, reply) => {
@@ -109,9 +107,10 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
       schema: {
         summary: "Follow all of the tenant's images (Server-Sent Events)",
         description: 'Every change of every image of the caller, as it happens; the stream stays open.',
-        tags: ['images'],
-        produces: ['text/event-stream'],
-        response: { 200: EventStreamBody },
+        operationId: 'streamEvents',
+        tags: ['events'],
+        ...parameters('LastEventId'),
+        response: { 200: eventStream('Every change of every image of the caller, as it happens') },
       },
     },
     async (request, reply) => {
