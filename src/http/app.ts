@@ -136,19 +136,6 @@ export async function buildApp(deps: AppDeps) {
   if (deps.auth) await app.register(authPlugin, deps.auth);
   // After the rate limit's and auth's own preParsing hooks: every check before the body has passed.
   app.addHook('preParsing', async (request, reply) => sendContinue(request, reply));
-  await app.register(observabilityPlugin, { ...(deps.metrics ? { metrics: deps.metrics } : {}) });
-  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  await app.register(multipart, {
-    limits: {
-      files: 1,
-      fields: 10,
-      parts: 12,
-      fieldSize: 4096,
-      headerPairs: 100,
-      // One byte more than allowed, so the service's own byte meter (which names the limit) is what rejects.
-      fileSize: deps.maxUploadBytes + 1,
-    },
-  });
   // Worker processes serve health, readiness and metrics only: no image API, so no API document either.
   if (deps.routes === 'all') {
     // Before the routes: their security, scope and the answers authentication adds are declared as they register.
@@ -165,6 +152,21 @@ export async function buildApp(deps: AppDeps) {
       transformObject: (documentObject) =>
         finishDocument((documentObject as { openapiObject: Parameters<typeof finishDocument>[0] }).openapiObject),
     });
+  }
+  await app.register(observabilityPlugin, { ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  await app.register(multipart, {
+    limits: {
+      files: 1,
+      fields: 10,
+      parts: 12,
+      fieldSize: 4096,
+      headerPairs: 100,
+      // One byte more than allowed, so the service's own byte meter (which names the limit) is what rejects.
+      fileSize: deps.maxUploadBytes + 1,
+    },
+  });
+  if (deps.routes === 'all') {
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       staticCSP: DOCS_CONTENT_SECURITY_POLICY,
@@ -173,7 +175,8 @@ export async function buildApp(deps: AppDeps) {
         title: 'Thumbsmith API',
         favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: DOCS_LOGO }],
       },
-      uiConfig: { persistAuthorization: false, tryItOutEnabled: false, displayOperationId: true },
+      // The key given to Authorize lives in the page only, never in localStorage.
+      uiConfig: { persistAuthorization: false, displayOperationId: true },
     });
     await app.register(imageRoutes, {
       prefix: '/v1',

@@ -280,7 +280,8 @@ describe('the OpenAPI document against the answers the server sends', () => {
     expect((await callStream('streamEvents', '/v1/events', undefined)).status).toBe(401);
   });
 
-  it('answers liveness and readiness without a key', async () => {
+  it('answers liveness, readiness and metrics without a key', async () => {
+    expect((await call('getMetrics', '/metrics')).status).toBe(200);
     expect((await call('getLiveness', '/healthz')).status).toBe(200);
     expect((await call('getReadiness', '/readyz')).status).toBe(200);
   });
