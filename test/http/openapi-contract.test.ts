@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedServer, startEmbeddedServer, workOffQueue } from '../support/embedded-runtime.js';
 import { makeJpeg } from '../support/images.js';
+import { waitFor } from '../support/wait.js';
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -121,12 +122,12 @@ async function expectDocumented(
 async function call(
   operationId: string,
   path: string,
-  init: RequestInit & { key?: string | undefined } = {},
+  init: RequestInit & { key?: string | undefined; base?: string } = {},
 ): Promise<Response> {
-  const { key, ...rest } = init;
+  const { key, base = server.url, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (key) headers.set('authorization', `Bearer ${key}`);
-  const url = `${server.url}${path}`;
+  const url = `${base}${path}`;
   const method = rest.method ?? 'GET';
   const response = await fetch(url, { ...rest, method, headers });
   await expectDocumented(operationId, { method, url }, response.clone());
@@ -299,6 +300,28 @@ describe('the OpenAPI document against the answers the server sends', () => {
       status = response.status;
     }
     expect(status).toBe(429);
+  });
+
+  it('answers 503 with Retry-After while the render queue is at its bound, as documented', async () => {
+    // A server of its own (no keys, no rate limit, no workers): its queue only grows.
+    const bounded = await startEmbeddedServer({ role: 'api', env: { MAX_QUEUE_DEPTH: '1' } });
+    try {
+      const upload = () =>
+        call('uploadImage', '/v1/images', {
+          base: bounded.url,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ url: 'https://images.example.com/holiday.jpg' }),
+        });
+      expect((await upload()).status).toBe(202);
+      // The depth is read at most once a second: the bound shows within a few.
+      await waitFor('the queue bound', async () => (await upload()).status === 503, {
+        timeoutMs: 10_000,
+        intervalMs: 250,
+      });
+    } finally {
+      await bounded.stop();
+    }
   });
 
   it('exercised every operation of the document', () => {
