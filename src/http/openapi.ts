@@ -360,7 +360,7 @@ export function documentBase(options: DocumentOptions) {
             'seconds) and `kid` (signing key id); no API key is needed.',
         },
       },
-      headers: Object.fromEntries(Object.entries(HEADERS).map(([name, header]) => [name, { ...header }])),
+      headers: HEADERS,
       parameters: PARAMETERS,
       responses: Object.fromEntries(
         Object.values(PROBLEM_ANSWERS).map(({ name, description, example, headers }) => [
