@@ -2,6 +2,7 @@ import type { Runtime } from './compose.js';
 import { type AppDeps, buildApp } from './http/app.js';
 import { isLoopbackHost } from './http/auth.js';
 import { settleWithin } from './lib/timeout.js';
+import { packageVersion } from './package-version.js';
 import type { JobConsumer } from './ports/job-queue.js';
 import { ListenFailed } from './startup.js';
 import { startHeartbeat } from './worker/heartbeat.js';
@@ -70,6 +71,7 @@ function appDeps(runtime: Runtime, role: Role, workers: Workers): AppDeps {
     logger: runtime.logger,
     maxUploadBytes: config.limits.maxUploadBytes,
     publicUrl: config.server.publicUrl,
+    version: packageVersion(),
     routes: role === 'worker' ? 'health' : 'all',
     lifecycle: runtime.lifecycle,
     watcher: runtime.watcher,

@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import swagger from '@fastify/swagger';
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { type AuthOptions, authPlugin } from './auth.js';
 import { observabilityPlugin } from './observability.js';
+import { describeApiRoute, documentBase, finishDocument } from './openapi.js';
 import { asThumbsmithError, problemPlugin, schemaErrorFormatter, sendProblem } from './problem.js';
 import { QUEUE_DASHBOARD_PATH, type QueueDashboardOptions, queueDashboardRoutes } from './queue-dashboard.js';
 import { type RateLimitOptions, rateLimitPlugin } from './rate-limit.js';
@@ -28,7 +29,7 @@ import { imageEventRoutes } from './routes/image-events.js';
 import { imageLifecycleRoutes } from './routes/image-lifecycle.js';
 import { imageRoutes } from './routes/images.js';
 import { webUiRoutes } from './routes/web-ui.js';
-import { Problem } from './schemas.js';
+import { DOCUMENT_ONLY_SCHEMAS, SHARED_SCHEMAS } from './schemas.js';
 import { DOCS_CONTENT_SECURITY_POLICY, securityHeadersPlugin, setEveryAnswerHeaders } from './security-headers.js';
 import { tenantPlugin } from './tenant.js';
 
@@ -37,6 +38,8 @@ export interface AppDeps {
   logger: Logger;
   maxUploadBytes: number;
   publicUrl: string | undefined;
+  /** The package version: the API document's `info.version`. */
+  version: string;
   health: HealthRoutesOptions;
   /** `health` serves only liveness and readiness (worker processes). */
   routes: 'all' | 'health';
@@ -68,6 +71,15 @@ export interface HttpTimeouts {
   /** The least pace of a request body (`UPLOAD_MIN_BYTES_PER_SECOND` over `UPLOAD_RATE_WINDOW_MS`). */
   bodyRate: BodyRateOptions;
 }
+
+/** The project's mark and name for the top bar of /docs (in place of the framework's), and its favicon. */
+const DOCS_LOGO = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 190 32" width="190" height="32">' +
+    '<rect x="3" y="3" width="26" height="26" rx="7" fill="#4053d6"/><path d="M9 21l5-6 4 4 2.5-3L24 21z" fill="#fff"/>' +
+    '<circle cx="20.5" cy="11.5" r="2" fill="#fff"/>' +
+    '<text x="38" y="23" font-family="sans-serif" font-size="19" font-weight="700" fill="#fff">Thumbsmith API</text>' +
+    '</svg>',
+);
 
 /** How often Node looks for connections past their headers timeout (its default is 30 s). */
 const TIMEOUT_CHECK_MS = 1000;
@@ -128,8 +140,25 @@ export async function buildApp(deps: AppDeps) {
   if (deps.auth) await app.register(authPlugin, deps.auth);
   // After the rate limit's and auth's own preParsing hooks: every check before the body has passed.
   app.addHook('preParsing', async (request, reply) => sendContinue(request, reply));
+  // Worker processes serve health, readiness and metrics only: no image API, so no API document either.
+  if (deps.routes === 'all') {
+    // Before the routes: their security, scope and the answers authentication adds are declared as they register.
+    app.addHook('onRoute', describeApiRoute);
+    const base = documentBase({ version: deps.version, publicUrl: deps.publicUrl });
+    await app.register(swagger, {
+      // Plain JSON built in openapi.ts; the plugin's types want OpenAPI's literal unions.
+      openapi: {
+        ...base,
+        components: { ...base.components, schemas: Object.fromEntries(DOCUMENT_ONLY_SCHEMAS.map(asComponent)) },
+      } as FastifyDynamicSwaggerOptions['openapi'],
+      // Shared schemas are components named by their `$id` (the default numbers them `def-N`).
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `schema-${i}`) },
+      transformObject: (documentObject) =>
+        finishDocument((documentObject as { openapiObject: Parameters<typeof finishDocument>[0] }).openapiObject),
+    });
+  }
   await app.register(observabilityPlugin, { ...(deps.metrics ? { metrics: deps.metrics } : {}) });
-  app.addSchema(Problem);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(multipart, {
     limits: {
       files: 1,
@@ -141,25 +170,18 @@ export async function buildApp(deps: AppDeps) {
       fileSize: deps.maxUploadBytes + 1,
     },
   });
-  // Worker processes serve health, readiness and metrics only: no image API, so no API document either.
   if (deps.routes === 'all') {
-    await app.register(swagger, {
-      openapi: {
-        openapi: '3.0.3',
-        info: {
-          title: 'Thumbsmith',
-          version: '1',
-          description: 'Upload images, get thumbnails of every configured preset. Errors are RFC 9457 problem+json.',
-        },
-        tags: [
-          { name: 'images', description: 'Upload, status and thumbnails' },
-          { name: 'health', description: 'Liveness and readiness' },
-        ],
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: DOCS_CONTENT_SECURITY_POLICY,
+      logo: { type: 'image/svg+xml', content: DOCS_LOGO, href: '/', target: '_self' },
+      theme: {
+        title: 'Thumbsmith API',
+        favicon: [{ filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: DOCS_LOGO }],
       },
-      transformObject: (documentObject) =>
-        withUploadRequestBody((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
+      // The key given to Authorize lives in the page only, never in localStorage.
+      uiConfig: { persistAuthorization: false, displayOperationId: true },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY });
     await app.register(imageRoutes, {
       prefix: '/v1',
       service: deps.service,
@@ -179,29 +201,10 @@ export async function buildApp(deps: AppDeps) {
   return app;
 }
 
-type OpenApiDocument = { paths?: Record<string, Record<string, Record<string, unknown>>> };
-
-/** Multipart bodies are read as a stream, not validated by a schema, so the document is told about them here. */
-function withUploadRequestBody(document: OpenApiDocument): OpenApiDocument {
-  const upload = document.paths?.['/v1/images']?.post;
-  if (upload) {
-    upload.requestBody = {
-      required: true,
-      content: {
-        'multipart/form-data': {
-          schema: {
-            type: 'object',
-            required: ['file'],
-            properties: {
-              file: { type: 'string', format: 'binary', description: 'The image' },
-              callback_url: { type: 'string', format: 'uri', description: 'Webhook URL for this image (optional)' },
-            },
-          },
-        },
-      },
-    };
-  }
-  return document;
+/** A document-only schema as a component: its `$id` names it, so it is not repeated inside. */
+function asComponent(schema: object): [string, object] {
+  const { $id, ...component } = schema as { $id?: string };
+  return [String($id), component];
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

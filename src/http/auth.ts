@@ -30,7 +30,7 @@ export interface AuthOptions {
   now?: () => number;
 }
 
-const THUMBNAIL_ROUTE = '/v1/images/:id/thumbnails/:preset';
+export const THUMBNAIL_ROUTE = '/v1/images/:id/thumbnails/:preset';
 const BEARER = /^Bearer ([^\s]+)$/i;
 
 /**
@@ -72,7 +72,7 @@ export const authPlugin = fp(
     app.addHook('preParsing', async (request) => {
       const scopes = scopesOf.get(request);
       if (scopes === undefined) return;
-      const scope = request.routeOptions.config.scope ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : 'upload');
+      const scope = routeScope(request.method, request.routeOptions.config.scope);
       if (!hasScope(scopes, scope)) {
         throw new ThumbsmithError('TS_FORBIDDEN', `This route needs an API key with the "${scope}" scope.`);
       }
@@ -118,6 +118,11 @@ export const authPlugin = fp(
   },
   { name: 'thumbsmith-auth', fastify: '5.x', dependencies: ['thumbsmith-tenant'] },
 );
+
+/** The scope a route needs: its own, else `read` for GET and HEAD and `upload` for everything else. */
+export function routeScope(method: string, configured: Scope | undefined): Scope {
+  return configured ?? (method === 'GET' || method === 'HEAD' ? 'read' : 'upload');
+}
 
 type ViewLike = {
   id?: string;

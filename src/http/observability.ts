@@ -1,9 +1,11 @@
+import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { withLogFields } from '../telemetry/log-context.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { ATTR } from '../telemetry/names.js';
 import { type SpanHandle, startSpan } from '../telemetry/tracing.js';
+import { answer } from './openapi.js';
 import { asThumbsmithError } from './problem.js';
 
 declare module 'fastify' {
@@ -95,7 +97,15 @@ export const observabilityPlugin = fp(
     if (metrics) {
       app.get(
         '/metrics',
-        { schema: { summary: 'Prometheus metrics of this process (text format)', tags: ['health'] } },
+        {
+          schema: {
+            operationId: 'getMetrics',
+            summary: 'Prometheus metrics of this process (text format)',
+            description: 'HTTP, upload, queue and render metrics of this process, for a Prometheus scrape.',
+            tags: ['health'],
+            response: { 200: answer('The metrics', { content: { 'text/plain': Type.String() } }) },
+          },
+        },
         async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()),
       );
     }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeJpeg } from '../support/images.js';
+import { createKey } from '../support/keys.js';
 import { removeDataDir, type ServiceProcess, startService } from '../support/service-process.js';
 import { launchChromium, SCREENSHOTS } from './browser.js';
 
@@ -61,5 +63,50 @@ describe('the API docs page under its Content-Security-Policy (real chromium)', 
     expect(framed ? await framed.locator('.opblock').count() : 0).toBe(0);
     await page.close();
     await framer.close();
+  });
+
+  it('carries the project’s name, not the framework’s, and Authorize + Try it out answer a real 200', async () => {
+    // Once a key exists every /v1 request needs one: the page must send it.
+    const key = await createKey(service.dataDir, 'docs', 'upload,read');
+    const form = new FormData();
+    form.append(
+      'file',
+      new Blob([Buffer.from(await makeJpeg({ width: 64, height: 48 }))], { type: 'image/jpeg' }),
+      'a.jpg',
+    );
+    const uploaded = await fetch(`${service.url}/v1/images`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(uploaded.status).toBe(202);
+    const { id } = (await uploaded.json()) as { id: string };
+
+    const page = await browser.newPage();
+    await page.goto(`${service.url}/docs`);
+    expect(await page.title()).toBe('Thumbsmith API');
+    const logo = page.locator('.topbar img');
+    await logo.waitFor({ timeout: 20_000 });
+    expect(await logo.getAttribute('src')).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(await page.locator('link[rel=icon]').getAttribute('href')).toMatch(/favicon\.svg$/);
+
+    await page.locator('button.authorize').first().click();
+    const bearer = page.locator('.modal-ux form').filter({ hasText: 'bearerAuth' });
+    await bearer.locator('input').fill(key);
+    await bearer.locator('button.authorize').click();
+    await page.locator('.modal-ux button.btn-done').first().click();
+
+    const operation = page.locator('#operations-images-getImage');
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('button.try-out__btn').click();
+    await operation.locator('tr[data-param-name="id"] input').fill(id);
+    const answered = page.waitForResponse((response) => response.url().endsWith(`/v1/images/${id}`));
+    await operation.locator('button.execute').click();
+    expect((await answered).status()).toBe(200);
+    await expect
+      .poll(() => operation.locator('.live-responses-table tbody .response-col_status').first().textContent())
+      .toContain('200');
+    await page.screenshot({ path: join(SCREENSHOTS, 'docs-try-it-out.png') });
+    await page.close();
   });
 });

@@ -3,7 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { type ErrorCode, ThumbsmithError } from '../../domain/errors.js';
 import { settleWithin, withTimeout } from '../../lib/timeout.js';
 import type { WorkerHeartbeat } from '../../ports/worker-registry.js';
-import { Readiness } from '../schemas.js';
+import { answer } from '../openapi.js';
 
 export interface WorkerState {
   running: boolean;
@@ -122,9 +122,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/healthz',
     {
       schema: {
+        operationId: 'getLiveness',
         summary: 'Liveness: the process answers',
+        description: 'Answers while the process runs, whatever its dependencies: restart the process when it does not.',
         tags: ['health'],
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: {
+          200: answer('The process is alive', { content: { 'application/json': Type.Ref('Health') } }),
+        },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -134,9 +138,18 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         summary: 'Readiness: database, queue and storage reachable (slow is still ready); free disk; workers alive',
+        description:
+          'Send traffic to the process only while this answers 200. Each check is bounded (a dependency slower than ' +
+          '2 s is reported `slow` but still ready); the worker heartbeats are listed, never decisive.',
         tags: ['health'],
-        response: { 200: Readiness, 503: Readiness },
+        response: {
+          200: answer('Ready: every check passed', { content: { 'application/json': Type.Ref('Readiness') } }),
+          503: answer('Not ready: `checks` names what failed', {
+            content: { 'application/json': Type.Ref('Readiness') },
+          }),
+        },
       },
     },
     async (_request, reply) => {

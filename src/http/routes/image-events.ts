@@ -8,7 +8,8 @@ import type { Preset } from '../../domain/preset.js';
 import type { ImageEvent } from '../../ports/image-events.js';
 import { type ImageWatcher, isFinal } from '../../service/image-watch.js';
 import { toImageView } from '../image-view.js';
-import { ImageIdParams, Problem } from '../schemas.js';
+import { answer, parameters, problems } from '../openapi.js';
+import { EventStreamText, ImageIdParams } from '../schemas.js';
 
 export interface ImageEventRoutesOptions {
   watcher: ImageWatcher;
@@ -20,13 +21,9 @@ export interface ImageEventRoutesOptions {
   recheckMs?: number;
 }
 
-const EventStreamBody = Type.Unsafe<unknown>({
-  type: 'string',
-  description:
-    '`text/event-stream`: `event: image`, `id: <event id>`, `data: <Image JSON>` per change; `event: deleted` with ' +
-    '`data: {"id": …}` when an image is deleted; `event: reset` (with an empty `id:`) first when `Last-Event-ID` ' +
-    'could not be resumed; a comment line every 15 s',
-});
+/** The one answer of a stream; its errors (before it starts) are problem+json. */
+const eventStream = (description: string) =>
+  answer(description, { content: { 'text/event-stream': EventStreamText }, headers: ['EventStreamCacheControl'] });
 
 const LastEventIdQuery = Type.Object({
   lastEventId: Type.Optional(
@@ -72,10 +69,10 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
           'Sends the image as it is now, then again on every change; the stream ends after `done` or `failed` ' +
           '(at once when it already is) or when the image is deleted. It starts with the current state, so a ' +
           'reconnect needs no `Last-Event-ID`; the states read rather than announced carry no `id:`.',
-        tags: ['images'],
+        operationId: 'streamImageEvents',
+        tags: ['events'],
         params: ImageIdParams,
-        produces: ['text/event-stream'],
-        response: { 200: EventStreamBody, 404: Problem },
+        response: { 200: eventStream('The image now and on every change, until it is final'), ...problems(404) },
       },
     },
     async (request, reply) => {
@@ -131,10 +128,11 @@ export const imageEventRoutes: FastifyPluginAsyncTypebox<ImageEventRoutesOptions
           '`Last-Event-ID` (or `?lastEventId=`) first gets every event after that id that is still retained ' +
           '(`EVENTS_RETENTION_SECONDS`, `EVENTS_RETENTION_COUNT`); when that is not possible (too old, unknown id) ' +
           'the stream starts with `event: reset`: events may have been missed, re-read the images.',
-        tags: ['images'],
+        operationId: 'streamEvents',
+        tags: ['events'],
         querystring: LastEventIdQuery,
-        produces: ['text/event-stream'],
-        response: { 200: EventStreamBody },
+        ...parameters('LastEventId'),
+        response: { 200: eventStream('Every change of every image of the caller, as it happens') },
       },
     },
     async (request, reply) => {

@@ -5,7 +5,8 @@ import { IMAGE_STATUSES, type ImageRecord } from '../../domain/image.js';
 import type { Preset } from '../../domain/preset.js';
 import { type ImageLifecycle, LIST_LIMIT_MAX } from '../../service/image-lifecycle.js';
 import { toImageView } from '../image-view.js';
-import { ImageIdParams, ImageView, nullable, Problem } from '../schemas.js';
+import { answer, parameters, problems } from '../openapi.js';
+import { ImageIdParams } from '../schemas.js';
 
 export interface ImageLifecycleRoutesOptions {
   lifecycle: ImageLifecycle;
@@ -13,19 +14,12 @@ export interface ImageLifecycleRoutesOptions {
   publicUrl: string | undefined;
 }
 
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
-
 const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: 20 })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),
   status: Type.Optional(Type.Unsafe<ImageRecord['status']>({ type: 'string', enum: [...IMAGE_STATUSES] })),
   created_after: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; only images created after it' })),
   created_before: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601; only images created before it' })),
-});
-
-const ImagePage = Type.Object({
-  items: Type.Array(ImageView),
-  nextCursor: nullable(Type.String(), { description: 'Cursor of the next page; null on the last' }),
 });
 
 /** List, delete and retry: the lifecycle of a tenant's images. */
@@ -41,9 +35,13 @@ export const imageLifecycleRoutes: FastifyPluginAsyncTypebox<ImageLifecycleRoute
         description:
           'Keyset pagination: pass `nextCursor` back as `cursor` until it is null. Pages stay stable while images ' +
           'are added (new images sort before every cursor already handed out).',
+        operationId: 'listImages',
         tags: ['images'],
         querystring: ListQuery,
-        response: { 200: ImagePage, ...problems(400) },
+        ...parameters('Signed'),
+        response: {
+          200: answer('One page of the caller’s images', { content: { 'application/json': Type.Ref('ImagePage') } }),
+        },
       },
     },
     async (request) => {
@@ -67,9 +65,10 @@ export const imageLifecycleRoutes: FastifyPluginAsyncTypebox<ImageLifecycleRoute
         description:
           'Removes the row and every blob no other image shares (uploads of the same bytes share them). A render in ' +
           'flight does not bring the image back. Unknown or already deleted: 404.',
+        operationId: 'deleteImage',
         tags: ['images'],
         params: ImageIdParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...problems(404) },
+        response: { 204: answer('Deleted, with every blob no other image shares'), ...problems(404) },
       },
     },
     async (request, reply) => {
@@ -86,9 +85,16 @@ export const imageLifecycleRoutes: FastifyPluginAsyncTypebox<ImageLifecycleRoute
         description:
           'Back to `queued` with a fresh attempt budget (`attempts` 0, `error` cleared) and a new render job. ' +
           '`409 TS_NOT_RETRYABLE` unless the image is `failed`.',
+        operationId: 'retryImage',
         tags: ['images'],
         params: ImageIdParams,
-        response: { 202: ImageView, ...problems(404, 409) },
+        response: {
+          202: answer('Queued again; follow `Location`', {
+            content: { 'application/json': Type.Ref('Image') },
+            headers: ['Location'],
+          }),
+          ...problems(404, 409),
+        },
       },
     },
     async (request, reply) => {

@@ -4,13 +4,15 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { ThumbsmithError } from '../../domain/errors.js';
 import type { ImageRecord } from '../../domain/image.js';
+import { CONTENT_TYPES } from '../../domain/preset.js';
 import type { IdempotentSubmitter } from '../../service/idempotent-submit.js';
 import type { ImageService } from '../../service/image-service.js';
 import { type ImageWatcher, MAX_WAIT_SECONDS } from '../../service/image-watch.js';
 import type { SpooledFile } from '../../service/spool.js';
 import { idempotencyKeyOf } from '../idempotency.js';
 import { immutableVersion, toImageView } from '../image-view.js';
-import { Binary, ImageIdParams, ImageView, NotModified, Problem, ThumbnailParams } from '../schemas.js';
+import { answer, documentedBody, parameters, problems } from '../openapi.js';
+import { Binary, ImageIdParams, ThumbnailParams } from '../schemas.js';
 import { thumbnailDisposition } from '../security-headers.js';
 
 export interface ImageRoutesOptions {
@@ -22,7 +24,8 @@ export interface ImageRoutesOptions {
   idempotency?: IdempotentSubmitter;
 }
 
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Problem]));
+/** The media types a thumbnail is sent as (every output format of a preset). */
+const THUMBNAIL_TYPES = Object.values(CONTENT_TYPES);
 
 /** Thumbnails change only when their preset changes (a new version), so they may be cached for a long time. */
 const THUMBNAIL_CACHE_CONTROL = 'public, max-age=604800';
@@ -66,9 +69,20 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
           'Answers at once with the image id; poll `links.self` (with `?wait=`), or follow ' +
           '`links.self + "/events"`. With an `Idempotency-Key` header a retry of the same request answers the same ' +
           'image (a different file or URL: 422 TS_IDEMPOTENCY_MISMATCH).',
+        operationId: 'uploadImage',
         tags: ['images'],
-        consumes: ['multipart/form-data', 'application/json'],
-        response: { 202: ImageView, ...problems(400, 409, 413, 415, 422, 503) },
+        ...parameters('IdempotencyKey', 'Signed'),
+        ...documentedBody('The image file, or the URL to fetch it from', {
+          'multipart/form-data': 'UploadFile',
+          'application/json': 'UploadByUrl',
+        }),
+        response: {
+          202: answer('Accepted: the image is queued (a file was probed first); follow `Location`', {
+            content: { 'application/json': Type.Ref('Image') },
+            headers: ['Location'],
+          }),
+          ...problems(409, 413, 415, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -106,10 +120,17 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
         description:
           'With `?wait=N` (0-30) the answer comes as soon as the image is `done` or `failed`, or after N seconds ' +
           'with its status then: waiting without polling.',
+        operationId: 'getImage',
         tags: ['images'],
         params: ImageIdParams,
         querystring: ImageQuery,
-        response: { 200: ImageView, ...problems(404) },
+        ...parameters('Signed'),
+        response: {
+          200: answer('The image as it is now (or when done, failed or `wait` ran out)', {
+            content: { 'application/json': Type.Ref('Image') },
+          }),
+          ...problems(404),
+        },
       },
     },
     async (request) => {
@@ -135,11 +156,21 @@ export const imageRoutes: FastifyPluginAsyncTypebox<ImageRoutesOptions> = async 
         '`immutableUrl` the answer may be cached forever. A variant missing or made by an older definition of ' +
         'its preset is rendered on this request. `409 TS_NOT_READY` with `Retry-After` while the image is queued ' +
         'or processing; `409 TS_IMAGE_FAILED` when it failed.',
-      tags: ['images'],
+      operationId: 'getThumbnail',
+      tags: ['thumbnails'],
       params: ThumbnailParams,
       querystring: ThumbnailQuery,
-      produces: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'],
-      response: { 200: Binary, 304: NotModified, ...problems(404, 409) },
+      ...parameters('Signature', 'Expires', 'KeyId'),
+      response: {
+        200: answer('The thumbnail bytes (none for HEAD), in the format of its preset', {
+          content: Object.fromEntries(THUMBNAIL_TYPES.map((type) => [type, Binary])),
+          headers: ['ETag', 'CacheControl', 'LastModified', 'ContentDisposition'],
+        }),
+        304: answer('Not modified: `If-None-Match` matched the ETag, or nothing changed since `If-Modified-Since`', {
+          headers: ['ETag', 'CacheControl', 'LastModified'],
+        }),
+        ...problems(404, 409),
+      },
     },
     handler: async (request, reply) => {
       const { image, variant, open } = await service.openThumbnail(
