@@ -225,10 +225,19 @@ export class ThumbsmithClient {
     return data as Data;
   }
 
-  /** Checks that the address answers as a Thumbsmith server (its liveness route) within a few seconds. */
-  async probe(): Promise<void> {
-    const health = await this.#call(this.#api.GET('/healthz', { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }));
-    if (health?.status !== 'ok') throw new ClientError(200, NOT_THUMBSMITH, '/healthz did not answer {"status":"ok"}');
+  /**
+   * Why the address does not answer as a Thumbsmith server (its liveness route) within a few seconds, or `undefined`
+   * when it does: a wrong address or another server then fails at once instead of being waited for.
+   */
+  async probe(): Promise<ClientError | undefined> {
+    try {
+      const health = await this.#call(this.#api.GET('/healthz', { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }));
+      if (health?.status === 'ok') return undefined;
+      return new ClientError(200, NOT_THUMBSMITH, '/healthz did not answer {"status":"ok"}');
+    } catch (error) {
+      if (error instanceof ClientError) return error;
+      throw error;
+    }
   }
 
   /**

@@ -86,6 +86,7 @@ async function eachImage(
     }
   };
   try {
+    fatal = await client.probe();
     await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
   } finally {
     await client.close();

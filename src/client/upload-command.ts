@@ -1,4 +1,4 @@
-import { ClientError, ThumbsmithClient } from './api-client.js';
+import { ThumbsmithClient } from './api-client.js';
 import { collectInputs, type InputFile, OutputCollision, planOutputFolders, type SkippedFile } from './collect.js';
 import { type Io, write } from './output.js';
 import { Outage } from './retry.js';
@@ -79,14 +79,7 @@ async function runUpload(options: UploadOptions, inputs: Inputs, io: Io): Promis
   );
   reporter.start(() => run.counts);
   try {
-    // A wrong address or a server that is not Thumbsmith fails here at once, before any input is sent.
-    const fatal = await client.probe().then(
-      () => undefined,
-      (error: unknown) => {
-        if (error instanceof ClientError) return error;
-        throw error;
-      },
-    );
+    const fatal = await client.probe();
     await (fatal ? run.stopBefore(fatal) : run.run());
   } finally {
     reporter.stop();

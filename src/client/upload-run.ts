@@ -227,7 +227,9 @@ export class UploadRun {
       return { ...resultBase(file, image), status: 'interrupted', error };
     }
     const fatal = this.#fatal!;
-    const status: Outcome = image ? 'unfinished' : fatal.transient ? 'unreachable' : 'rejected';
+    // A refused key refuses every upload; anything else kept them from reaching a Thumbsmith server.
+    const refused = fatal.status === 401 || fatal.status === 403;
+    const status: Outcome = image ? 'unfinished' : refused ? 'rejected' : 'unreachable';
     return { ...resultBase(file, image), status, error: errorReport(fatal) };
   }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTCOMES } from '../../src/client/progress.js';
 import { type LoopbackServer, startLoopbackServer } from '../fetcher/loopback-server.js';
 import { type CliOptions, type CliRun, runCli } from '../support/cli.js';
 import { makeJpeg, makePng, makeWebp } from '../support/images.js';
@@ -14,22 +15,32 @@ interface UploadDocument {
   ok: boolean;
   server: string;
   waited: boolean;
+  error: { code: string | null; message: string; plain: string; nextStep: string | null } | null;
+  interrupted: boolean;
+  created: string[];
   summary: {
+    inputs: number;
     files: number;
     urls: number;
-    uploaded: number;
+    accepted: number;
     done: number;
+    uploaded: number;
     failed: number;
     rejected: number;
+    unreachable: number;
+    unfinished: number;
+    error: number;
+    interrupted: number;
     skipped: number;
     bytes: number;
   };
+  skipped: Array<{ file: string; reason: string }>;
   images: Array<{
     file: string;
     bytes: number | null;
     status: string;
     id: string | null;
-    error: { code: string | null; message: string; plain: string } | null;
+    error: { code: string | null; message: string; plain: string; nextStep: string | null } | null;
     image: { status: string; original: { format: string; width: number; height: number } } | null;
     outputs: Array<{ preset: string; path: string; width: number; height: number; format: string; bytes: number }>;
   }>;
@@ -114,7 +125,30 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     document = JSON.parse(run.stdout) as UploadDocument;
     expect(document.ok).toBe(false);
     expect(document.waited).toBe(true);
-    expect(document.summary).toMatchObject({ files: 5, uploaded: 4, done: 3, failed: 1, rejected: 1, skipped: 2 });
+    expect(document.summary).toMatchObject({
+      inputs: 7,
+      files: 5,
+      accepted: 4,
+      done: 3,
+      uploaded: 0,
+      failed: 1,
+      rejected: 1,
+      unreachable: 0,
+      unfinished: 0,
+      error: 0,
+      interrupted: 0,
+      skipped: 2,
+    });
+    // Every input is accounted for: one outcome each, or skipped with its reason.
+    expect(OUTCOMES.reduce((sum, outcome) => sum + document.summary[outcome], 0) + document.summary.skipped).toBe(
+      document.summary.inputs,
+    );
+    expect(document.skipped).toEqual([
+      { file: 'photos/.hidden.jpg', reason: 'hidden' },
+      { file: 'photos/2024/notes.txt', reason: 'not an image' },
+    ]);
+    expect(document.error).toBeNull();
+    expect(document.created).toHaveLength(4);
 
     const byFile = Object.fromEntries(document.images.map((entry) => [entry.file, entry]));
     expect(Object.keys(byFile).sort()).toEqual([
@@ -381,6 +415,23 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     const closed = new URL(`http://127.0.0.1:${await freePort()}`);
     const down = await runClient(['upload', 'photos/a.jpg', '--server', closed.origin, '--json'], { cwd: work });
     expect(down.code).toBe(3);
-    expect(down.stderr).toBe(`thumbsmith: cannot reach ${closed.origin} (ECONNREFUSED)\n`);
+    // The error ends with what to do about it.
+    const nextStep = 'Check that the server is running and that --server (or THUMBSMITH_URL) is its address.';
+    expect(down.stderr).toBe(`thumbsmith: cannot reach ${closed.origin} (ECONNREFUSED). ${nextStep}\n`);
+    const report = JSON.parse(down.stdout) as UploadDocument;
+    expect(report.error).toEqual({
+      code: null,
+      message: 'ECONNREFUSED',
+      plain: `cannot reach ${closed.origin} (ECONNREFUSED).`,
+      nextStep,
+    });
+    // The input is still accounted for: not uploaded, because the server could not be reached.
+    expect(report.summary).toMatchObject({ inputs: 1, unreachable: 1 });
+    expect(report.images).toMatchObject([{ file: 'photos/a.jpg', status: 'unreachable', id: null }]);
+
+    const status = await runClient(['status', 'img_x', '--server', closed.origin, '--json'], { cwd: work });
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain(nextStep);
+    expect(JSON.parse(status.stdout)).toMatchObject({ ok: false, error: { nextStep } });
   });
 });
