@@ -245,7 +245,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     const report = JSON.parse(run.stdout) as UploadDocument;
     const fileBytes = (await stat(join(work, 'photos/a.jpg'))).size;
     // A URL's size is not known here: `null`, and the bytes total counts the file only.
-    expect(report.summary).toMatchObject({ files: 3, urls: 2, uploaded: 3, done: 3, failed: 0, rejected: 0 });
+    expect(report.summary).toMatchObject({ files: 3, urls: 2, accepted: 3, done: 3, failed: 0, rejected: 0 });
     expect(report.summary.bytes).toBe(fileBytes);
     expect(report.images.map((entry) => [entry.file, entry.status, entry.bytes])).toEqual([
       [sunset, 'done', null],
