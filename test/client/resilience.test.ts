@@ -38,19 +38,27 @@ function expectAccounted(report: Report, inputs: number): void {
   expect(report.images).toHaveLength(inputs - (report.summary.skipped ?? 0));
 }
 
-/** A distinct photo-like JPEG (noise, so no two are the same bytes and none renders in no time). */
-const noisyJpeg = (seed: number) =>
-  sharp({
-    create: {
-      width: 1200,
-      height: 900,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 100 + seed, sigma: 40 },
-    },
+const NOISE = { width: 1200, height: 900, channels: 3 } as const;
+let noise: Promise<Buffer> | undefined;
+
+/**
+ * A distinct photo-like JPEG: one noisy picture (made once: noise is slow to make and not quick to render) with a
+ * small square placed by `seed`, so no two are the same bytes.
+ */
+async function noisyJpeg(seed: number): Promise<Buffer> {
+  noise ??= sharp({
+    create: { ...NOISE, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
   })
+    .raw()
+    .toBuffer();
+  const square = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#ff0000' } })
+    .png()
+    .toBuffer();
+  return sharp(await noise, { raw: NOISE })
+    .composite([{ input: square, left: (seed * 16) % NOISE.width, top: Math.floor((seed * 16) / NOISE.width) * 16 }])
     .jpeg({ quality: 85 })
     .toBuffer();
+}
 
 describe('thumbsmith upload against a server that goes away', () => {
   let work: string;
@@ -62,7 +70,7 @@ describe('thumbsmith upload against a server that goes away', () => {
       await writeFile(join(work, 'batch', `p${String(i).padStart(2, '0')}.jpg`), await noisyJpeg(i));
     }
     await writeFile(join(work, 'batch', '.hidden.jpg'), await noisyJpeg(99));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
@@ -198,7 +206,7 @@ describe('Ctrl-C and servers that are not Thumbsmith', () => {
       // A long poll that ends with the image still queued.
       setTimeout(() => json(200, queued(id)), 1000);
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await stuck?.close();
