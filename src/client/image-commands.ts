@@ -4,7 +4,7 @@ import { type Io, paintFor, write } from './output.js';
 import { Outage, waitFinal } from './retry.js';
 import { type SavedThumbnail, saveThumbnails } from './save.js';
 import { EXIT } from './upload-command.js';
-import { fatalLine } from './upload-report.js';
+import { fatalLine, fatalWhat } from './upload-report.js';
 
 export interface ImageCommandOptions {
   ids: string[];
@@ -110,7 +110,7 @@ async function report(
         ? EXIT.ok
         : EXIT.failures;
   if (options.json) {
-    const error = fatal ? { ...errorReport(fatal), plain: fatalLine(fatal, options.server) } : null;
+    const error = fatal ? { ...errorReport(fatal), plain: fatalWhat(fatal, options.server) } : null;
     const document = { ok: exitCode === EXIT.ok, command, error, interrupted, images: outcomes };
     await write(io.stdout, `${JSON.stringify(document, null, 2)}\n`);
   } else {

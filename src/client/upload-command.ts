@@ -2,7 +2,7 @@ import { ThumbsmithClient } from './api-client.js';
 import { collectInputs, type InputFile, OutputCollision, planOutputFolders, type SkippedFile } from './collect.js';
 import { type Io, write } from './output.js';
 import { Outage } from './retry.js';
-import { uploadReporter } from './upload-report.js';
+import { skippedReasons, uploadReporter } from './upload-report.js';
 import { UploadRun } from './upload-run.js';
 
 export interface UploadOptions {
@@ -48,12 +48,7 @@ async function readInputs(paths: string[], io: Io): Promise<Inputs | string> {
   const { files, missing, skipped } = await collectInputs(paths, io.cwd);
   if (missing.length > 0) return `no such file or folder: ${missing.join(', ')}`;
   if (files.length === 0) {
-    const hidden = skipped.filter((file) => file.reason === 'hidden').length;
-    const why =
-      skipped.length > 0
-        ? ` (${skipped.length} file(s) skipped: ${hidden} hidden, ${skipped.length - hidden} not an image)`
-        : '';
-    return `nothing to upload${why}`;
+    return `nothing to upload${skipped.length > 0 ? ` (${skipped.length} skipped: ${skippedReasons(skipped)})` : ''}`;
   }
   try {
     return { files, skipped, folders: planOutputFolders(files) };

@@ -172,14 +172,16 @@ export function fatalLine(fatal: ClientError, server: string): string {
   return fatal.nextStep ? `${what} ${fatal.nextStep}` : what;
 }
 
-const fatalWhat = (fatal: ClientError, server: string) =>
+/** What stopped a run, in plain words (without the next step). */
+export const fatalWhat = (fatal: ClientError, server: string) =>
   fatal.status === 0 ? `cannot reach ${server} (${fatal.detail ?? 'no answer'}).` : fatal.plain;
 
-/** `1 hidden, 2 not an image`. */
-function skippedReasons(skipped: readonly SkippedFile[]): string {
+/** `hidden` when every one is, else `1 hidden, 2 not an image`. */
+export function skippedReasons(skipped: readonly SkippedFile[]): string {
   const hidden = skipped.filter((file) => file.reason === 'hidden').length;
   const other = skipped.length - hidden;
-  return [hidden > 0 ? `${hidden} hidden` : '', other > 0 ? `${other} not an image` : ''].filter(Boolean).join(', ');
+  if (hidden === 0 || other === 0) return hidden > 0 ? 'hidden' : 'not an image';
+  return `${hidden} hidden, ${other} not an image`;
 }
 
 const label = (status: string, paint: (text: string) => string) => paint(status.padEnd(9));

@@ -224,7 +224,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
         /^done +photos\/a\.jpg +img_\S+ +small 150x100, medium 400x267, large 800x533 -> chosen\/a\/$/,
       ),
     ]);
-    expect(lines[2]).toMatch(/^2 files: 2 done · .* · thumbnails in chosen$/);
+    expect(lines[2]).toMatch(/^2 files: 2 done · .* · 1 skipped \(not an image\) · thumbnails in chosen$/);
     expect(await tree(join(work, 'chosen'))).toEqual([
       'a/large.jpg',
       'a/small.jpg',
@@ -407,6 +407,13 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     const missing = await runClient(['upload', 'no-such-folder'], { cwd: work, env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such file or folder: no-such-folder');
+
+    // A folder of hidden files: they are skipped as hidden, not as "not an image".
+    await mkdir(join(work, 'only-hidden'), { recursive: true });
+    await writeFile(join(work, 'only-hidden', '.secret.jpg'), 'x');
+    const hidden = await runClient(['upload', 'only-hidden'], { cwd: work, env });
+    expect(hidden.code).toBe(2);
+    expect(hidden.stderr).toBe('thumbsmith: nothing to upload (1 skipped: hidden)\n');
 
     const badOption = await runClient(['status', 'x', '--frobnicate'], { cwd: work, env });
     expect(badOption.code).toBe(2);
