@@ -120,7 +120,7 @@ const PROBE_TIMEOUT_MS = 5_000;
 
 const STATUSES: ReadonlySet<string> = new Set(['queued', 'processing', 'done', 'failed']);
 
-/** An image as the server sent it, or a `NOT_THUMBSMITH` error: a wrong server's JSON must not pass for one. */
+/** The image in an answer, or a `NOT_THUMBSMITH` error. */
 function imageOf(data: unknown, response: Response): Image {
   const image = data as Partial<Image> | undefined;
   if (typeof image?.id === 'string' && STATUSES.has(String(image.status)) && Array.isArray(image.variants)) {
@@ -225,6 +225,12 @@ export class ThumbsmithClient {
     return data as Data;
   }
 
+  /** The image a call answered, checked to be one (a wrong server's JSON must not pass for an image). */
+  async #image(call: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<Image> {
+    const data = await this.#call(call);
+    return imageOf(data, (await call).response);
+  }
+
   /**
    * Why the address does not answer as a Thumbsmith server (its liveness route) within a few seconds, or `undefined`
    * when it does: a wrong address or another server then fails at once instead of being waited for.
@@ -266,8 +272,7 @@ export class ThumbsmithClient {
       },
       ...(options.signal && { signal: options.signal }),
     });
-    const image = await this.#call(answer);
-    return imageOf(image, (await answer).response);
+    return this.#image(answer);
   }
 
   /** Asks the server to fetch an image from an http(s) URL (upload by URL); it answers before fetching. */
@@ -283,8 +288,7 @@ export class ThumbsmithClient {
       },
       ...(options.signal && { signal: options.signal }),
     });
-    const image = await this.#call(answer);
-    return imageOf(image, (await answer).response);
+    return this.#image(answer);
   }
 
   /** The image; with `waitSeconds` the server answers as soon as it is final, or after the wait. */
@@ -294,8 +298,7 @@ export class ThumbsmithClient {
       params: { path: { id }, query: waitSeconds ? { wait: waitSeconds } : {} },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
-    const image = await this.#call(answer);
-    return imageOf(image, (await answer).response);
+    return this.#image(answer);
   }
 
   async deleteImage(id: string): Promise<void> {
