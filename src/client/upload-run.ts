@@ -140,16 +140,27 @@ export class UploadRun {
 
   /** Uploads one input, retrying while the server is away; `undefined` when it ended otherwise (reported or left). */
   async #upload(file: InputFile): Promise<Image | undefined> {
-    const idempotencyKey = `cli-${this.#runKey}-${this.#files.indexOf(file)}`;
+    const keyBase = `cli-${this.#runKey}-${this.#files.indexOf(file)}`;
+    let idempotencyKey = keyBase;
     let sent = 0;
     try {
-      const image = await this.#settings.outage.retry(() => {
+      const image = await this.#settings.outage.retry(async () => {
         this.#counts.bytesSent -= sent; // a retry sends the file again
         sent = 0;
-        return this.#send(file, idempotencyKey, (bytes) => {
-          sent += bytes;
-          this.#counts.bytesSent += bytes;
-        });
+        try {
+          return await this.#send(file, idempotencyKey, (bytes) => {
+            sent += bytes;
+            this.#counts.bytesSent += bytes;
+          });
+        } catch (error) {
+          // The server answers "in progress" only after waiting for the key's first request: one that is still in
+          // progress then belonged to a server process that died. A fresh key lets the retry through (at worst a
+          // second image of the same bytes, which the server stores once).
+          if (error instanceof ClientError && error.code === 'TS_IDEMPOTENCY_IN_PROGRESS') {
+            idempotencyKey = `${keyBase}-${Date.now()}`;
+          }
+          throw error;
+        }
       });
       this.#counts.uploaded++;
       this.#accepted.set(file, image);
