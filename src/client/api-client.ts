@@ -1,51 +1,106 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream, openAsBlob } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, request } from 'undici';
-import type { ImageJson, VariantJson } from './image-json.js';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { Agent } from 'undici';
+import { ApiProblem, createThumbsmithClient, type Image, type ThumbsmithApi } from '../sdk/index.js';
 import { plainStatus, plainWords } from './plain-words.js';
 
-export type { ImageJson };
+export type { Image };
 
-export type Variant = VariantJson;
+export const isFinal = (image: Image): boolean => image.status === 'done' || image.status === 'failed';
 
-export const isFinal = (image: ImageJson): boolean => image.status === 'done' || image.status === 'failed';
+/** `code` of an answer that is not the API's (a wrong `--server`, a proxy's error page). */
+export const NOT_THUMBSMITH = 'CLI_NOT_THUMBSMITH';
 
-/** A failed call: HTTP status (0 = the server could not be reached) and the problem document's code. */
-export class ClientError extends Error {
-  readonly status: number;
-  readonly code: string | undefined;
-  readonly detail: string | undefined;
+/**
+ * A failed call (the typed client's `ApiProblem`: status 0 = the server could not be reached), with what the CLI
+ * needs on top: plain words, the next step to take, whether another try may help and how long the server asked to
+ * wait.
+ */
+export class ClientError extends ApiProblem {
+  /** From `Retry-After` (seconds); `undefined` when the server did not say. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, code?: string, detail?: string, options?: { cause?: unknown }) {
-    super(detail ?? (status === 0 ? 'The server could not be reached' : `HTTP ${status}`), options);
+  constructor(
+    status: number,
+    code?: string,
+    detail?: string,
+    options: { cause?: unknown; retryAfterMs?: number | undefined } = {},
+  ) {
+    super(status, code, detail, options);
     this.name = 'ClientError';
-    this.status = status;
-    this.code = code;
-    this.detail = detail;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  static fromAnswer(response: Response, body: unknown): ClientError {
+    const problem = ApiProblem.of(response, body);
+    const seconds = Number(response.headers.get('retry-after'));
+    const retryAfterMs = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 60) * 1000 : undefined;
+    return new ClientError(problem.status, problem.code, problem.detail, { retryAfterMs });
   }
 
   /** In plain words, for a person at a terminal. */
   get plain(): string {
     if (this.status === 0) return `Could not reach the server (${this.detail ?? 'no answer'}).`;
+    if (this.code === NOT_THUMBSMITH) return `The server's answer was not understood (${this.detail}).`;
     if (this.code) return plainWords(this.code, this.detail);
     return plainStatus(this.status);
+  }
+
+  /** What to do about it, when the person can do something; `null` when the plain words say it all. */
+  get nextStep(): string | null {
+    if (this.status === 0) {
+      return 'Check that the server is running and that --server (or THUMBSMITH_URL) is its address.';
+    }
+    if (this.code === NOT_THUMBSMITH)
+      return 'Check that --server (or THUMBSMITH_URL) is the address of a Thumbsmith server.';
+    if (this.status === 401)
+      return 'Pass a valid API key with --key (or THUMBSMITH_KEY); `thumbsmith keys create` makes one.';
+    if (this.status === 403) return 'Use an API key allowed to do this, with --key (or THUMBSMITH_KEY).';
+    if (this.transient || this.status >= 500) return 'Try again shortly; if it persists, see the server’s logs.';
+    return null;
   }
 
   /** Worth another try: the server was unreachable, busy or restarting. */
   get transient(): boolean {
     return (
-      this.status === 0 || this.status === 429 || this.status === 502 || this.status === 503 || this.status === 504
+      this.status === 0 ||
+      this.status === 429 ||
+      this.status === 502 ||
+      this.status === 503 ||
+      this.status === 504 ||
+      this.code === 'TS_IDEMPOTENCY_IN_PROGRESS'
     );
   }
 
-  /** Stops everything: no key, a refused key. */
+  /** Stops everything: no key, a refused key, a server that is not Thumbsmith. */
   get fatal(): boolean {
-    return this.status === 401 || this.status === 403;
+    return this.status === 401 || this.status === 403 || this.code === NOT_THUMBSMITH;
   }
+}
+
+/** `{ code, message, plain, nextStep }`: an error as `--json` and the lines report it. */
+export interface ErrorReport {
+  code: string | null;
+  message: string;
+  plain: string;
+  nextStep: string | null;
+}
+
+export function errorReport(error: unknown): ErrorReport {
+  if (error instanceof ClientError) {
+    return {
+      code: error.code ?? null,
+      message: error.detail ?? error.message,
+      plain: error.plain,
+      nextStep: error.nextStep,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: null, message, plain: message, nextStep: null };
 }
 
 export interface ClientOptions {
@@ -56,188 +111,219 @@ export interface ClientOptions {
 }
 
 const USER_AGENT = 'thumbsmith-cli';
-const WAIT_SECONDS = 20;
-const POLL_FIRST_MS = 250;
-const POLL_MAX_MS = 2000;
+/** The longest `?wait=` asked of the server; the call itself may take this long. */
+export const WAIT_SECONDS = 20;
+/** A call that is not a long-poll and carries no file gets an answer within this, or counts as unreachable. */
+const CALL_TIMEOUT_MS = 15_000;
+/** The liveness check before a run: a server that cannot answer it this fast is not worth waiting for. */
+const PROBE_TIMEOUT_MS = 5_000;
 
-async function problemOf(status: number, body: Dispatcher.ResponseData['body']): Promise<ClientError> {
-  const text = await body.text().catch(() => '');
-  try {
-    const problem = JSON.parse(text) as { code?: unknown; detail?: unknown };
-    return new ClientError(
-      status,
-      typeof problem.code === 'string' ? problem.code : undefined,
-      typeof problem.detail === 'string' ? problem.detail : undefined,
-    );
-  } catch {
-    return new ClientError(status);
+const STATUSES: ReadonlySet<string> = new Set(['queued', 'processing', 'done', 'failed']);
+
+/** The image in an answer, or a `NOT_THUMBSMITH` error. */
+function imageOf(data: unknown, response: Response): Image {
+  const image = data as Partial<Image> | undefined;
+  if (typeof image?.id === 'string' && STATUSES.has(String(image.status)) && Array.isArray(image.variants)) {
+    return image as Image;
   }
-}
-
-/** The image of an upload the server accepted (`202`); anything else is its problem. */
-async function accepted(response: Dispatcher.ResponseData): Promise<ImageJson> {
-  if (response.statusCode !== 202) throw await problemOf(response.statusCode, response.body);
-  return (await response.body.json()) as ImageJson;
+  throw new ClientError(response.status, NOT_THUMBSMITH, `${response.status} without an image in it`);
 }
 
 /** Quotes a file name for a multipart header the way browsers do (RFC 7578 §4.2; HTML's form encoding). */
 const quoteFilename = (name: string) => name.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
+/** A `multipart/form-data` body of one field `file`, streamed from the file, counting the bytes as they go. */
+class MultipartStream {
+  readonly #boundary = `----thumbsmith-${randomBytes(12).toString('hex')}`;
+  readonly #head: Buffer;
+  readonly #tail: Buffer;
+  readonly #onBytes: (bytes: number) => void;
+  /** The body's length in bytes, for `content-length`. */
+  readonly length: number;
+
+  constructor(file: File, onBytes: (bytes: number) => void = () => undefined) {
+    this.#head = Buffer.from(
+      `--${this.#boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoteFilename(file.name)}"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    );
+    this.#tail = Buffer.from(`\r\n--${this.#boundary}--\r\n`);
+    this.#onBytes = onBytes;
+    this.length = this.#head.length + file.size + this.#tail.length;
+  }
+
+  get contentType(): string {
+    return `multipart/form-data; boundary=${this.#boundary}`;
+  }
+
+  stream(file: Blob): ReadableStream<Uint8Array> {
+    const { head, tail, onBytes } = { head: this.#head, tail: this.#tail, onBytes: this.#onBytes };
+    async function* parts() {
+      yield head;
+      for await (const chunk of file.stream()) {
+        onBytes(chunk.length);
+        yield chunk;
+      }
+      yield tail;
+    }
+    return Readable.toWeb(Readable.from(parts())) as unknown as ReadableStream<Uint8Array>;
+  }
+}
+
 /**
- * The Thumbsmith HTTP API from Node (undici): upload with byte progress, get (optionally long-polling with `?wait`,
- * falling back to polling with backoff on servers without it), delete, and thumbnail download to a file.
+ * The Thumbsmith HTTP API from Node through the typed client (src/sdk, generated from the OpenAPI document): upload
+ * streamed from disk with byte progress, get (long-polling with `?wait`, falling back to polling on servers without
+ * it), delete, and thumbnail download streamed to a file. Every failure is a `ClientError`; an abort is rethrown.
  */
 export class ThumbsmithClient {
   readonly #base: string;
-  readonly #headers: Record<string, string>;
+  readonly #api: ThumbsmithApi;
+  readonly #dispatcher: Agent;
 
   constructor(options: ClientOptions) {
     this.#base = options.server.replace(/\/+$/, '');
-    this.#headers = { 'user-agent': USER_AGENT };
-    if (options.key) this.#headers.authorization = `Bearer ${options.key}`;
+    // Bounds every connection and answer; the long-poll's answer comes within `WAIT_SECONDS`.
+    this.#dispatcher = new Agent({
+      connectTimeout: 5_000,
+      headersTimeout: (WAIT_SECONDS + 10) * 1000,
+      bodyTimeout: 30_000,
+    });
+    const dispatcher = this.#dispatcher;
+    this.#api = createThumbsmithClient({
+      baseUrl: this.#base,
+      key: options.key,
+      headers: { 'user-agent': USER_AGENT },
+      // Node's fetch takes an undici dispatcher (not in the DOM's RequestInit type).
+      fetch: (request) => fetch(request, { dispatcher } as unknown as RequestInit),
+    });
   }
 
   get server(): string {
     return this.#base;
   }
 
-  async #call(
-    method: Dispatcher.HttpMethod,
-    path: string,
-    options: { headers?: Record<string, string>; body?: Readable | string; signal?: AbortSignal } = {},
-  ): Promise<Dispatcher.ResponseData> {
-    try {
-      return await request(`${this.#base}${path}`, {
-        method,
-        headers: { ...this.#headers, ...options.headers },
-        body: options.body ?? null,
-        signal: options.signal ?? null,
-        headersTimeout: (WAIT_SECONDS + 30) * 1000,
-        bodyTimeout: 120_000,
-      });
-    } catch (error) {
-      if ((error as Error).name === 'AbortError') throw error;
-      const cause = error as NodeJS.ErrnoException;
-      throw new ClientError(0, undefined, cause.code ?? cause.message, { cause: error });
-    }
+  /** Closes the connections (an interrupted run exits without waiting for idle sockets). */
+  close(): Promise<void> {
+    return this.#dispatcher.destroy();
   }
 
-  async #json<T>(method: Dispatcher.HttpMethod, path: string, okStatus: number[]): Promise<T> {
-    const response = await this.#call(method, path, { headers: { accept: 'application/json' } });
-    if (!okStatus.includes(response.statusCode)) throw await problemOf(response.statusCode, response.body);
-    return (await response.body.json()) as T;
+  /** The data of a successful call, else a `ClientError` (status 0 for no answer, `NOT_THUMBSMITH` for nonsense). */
+  async #call<Data>(call: Promise<{ data?: Data; error?: unknown; response: Response }>): Promise<Data> {
+    let answer: Awaited<typeof call>;
+    try {
+      answer = await call;
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'AbortError') throw error;
+      if (name === 'TimeoutError') throw new ClientError(0, undefined, 'no answer in time', { cause: error });
+      // openapi-fetch parses a success's body: a server answering something else than JSON fails here.
+      if (error instanceof SyntaxError) throw new ClientError(200, NOT_THUMBSMITH, 'not JSON', { cause: error });
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new ClientError(0, undefined, cause?.code ?? cause?.message ?? (error as Error).message, { cause: error });
+    }
+    const { data, error, response } = answer;
+    if (error !== undefined || !response.ok) throw ClientError.fromAnswer(response, error);
+    return data as Data;
+  }
+
+  /** The image a call answered, checked to be one (a wrong server's JSON must not pass for an image). */
+  async #image(call: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<Image> {
+    const data = await this.#call(call);
+    return imageOf(data, (await call).response);
+  }
+
+  /**
+   * Why the address does not answer as a Thumbsmith server (its liveness route) within a few seconds, or `undefined`
+   * when it does: a wrong address or another server then fails at once instead of being waited for.
+   */
+  async probe(): Promise<ClientError | undefined> {
+    try {
+      const health = await this.#call(this.#api.GET('/healthz', { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }));
+      if (health?.status === 'ok') return undefined;
+      return new ClientError(200, NOT_THUMBSMITH, '/healthz did not answer {"status":"ok"}');
+    } catch (error) {
+      if (error instanceof ClientError) return error;
+      throw error;
+    }
   }
 
   /**
    * Uploads a file as multipart field `file`, streaming it from disk; `onBytes` is told how many file bytes were
-   * handed to the socket since its last call.
+   * handed on since its last call. `idempotencyKey` makes a retry of an upload whose answer was lost answer the same
+   * image instead of making a second one.
    */
   async upload(
-    file: { path: string; size: number; name: string },
-    onBytes: (bytes: number) => void = () => undefined,
-    signal?: AbortSignal,
-  ): Promise<ImageJson> {
-    const boundary = `----thumbsmith-${randomBytes(12).toString('hex')}`;
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoteFilename(file.name)}"\r\n` +
-        'Content-Type: application/octet-stream\r\n\r\n',
-    );
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-    async function* parts() {
-      yield head;
-      for await (const chunk of createReadStream(file.path, { highWaterMark: 256 * 1024 })) {
-        onBytes((chunk as Buffer).length);
-        yield chunk as Buffer;
-      }
-      yield tail;
-    }
-    const response = await this.#call('POST', '/v1/images', {
+    source: { path: string; name: string },
+    options: { onBytes?: (bytes: number) => void; signal?: AbortSignal; idempotencyKey?: string } = {},
+  ): Promise<Image> {
+    // A Blob backed by the file: nothing is read until the body streams.
+    const file = new File([await openAsBlob(source.path)], source.name);
+    const multipart = new MultipartStream(file, options.onBytes);
+    const answer = this.#api.POST('/v1/images', {
+      body: { file },
+      // openapi-fetch hands the serializer's stream to fetch as the request body (a FormData would be read into
+      // memory first, and tells nothing of its progress); a stream body needs `duplex: 'half'`.
+      bodySerializer: () => multipart.stream(file),
+      duplex: 'half',
       headers: {
         accept: 'application/json',
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-        'content-length': String(head.length + file.size + tail.length),
+        'content-type': multipart.contentType,
+        'content-length': String(multipart.length),
+        ...(options.idempotencyKey && { 'idempotency-key': options.idempotencyKey }),
       },
-      body: Readable.from(parts()),
-      ...(signal && { signal }),
+      ...(options.signal && { signal: options.signal }),
     });
-    return accepted(response);
+    return this.#image(answer);
   }
 
   /** Asks the server to fetch an image from an http(s) URL (upload by URL); it answers before fetching. */
-  async uploadUrl(url: string, signal?: AbortSignal): Promise<ImageJson> {
-    const response = await this.#call('POST', '/v1/images', {
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify({ url }),
-      ...(signal && { signal }),
+  async uploadUrl(url: string, options: { signal?: AbortSignal; idempotencyKey?: string } = {}): Promise<Image> {
+    const answer = this.#api.POST('/v1/images', {
+      body: { url },
+      bodySerializer: JSON.stringify,
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        ...(options.idempotencyKey && { 'idempotency-key': options.idempotencyKey }),
+      },
+      ...(options.signal && { signal: options.signal }),
     });
-    return accepted(response);
-  }
-
-  /** Whether the server answers at all (its liveness route), within a few seconds. */
-  async reachable(): Promise<boolean> {
-    try {
-      const response = await this.#call('GET', '/healthz', { signal: AbortSignal.timeout(5000) });
-      await response.body.dump();
-      return true;
-    } catch {
-      return false;
-    }
+    return this.#image(answer);
   }
 
   /** The image; with `waitSeconds` the server answers as soon as it is final, or after the wait. */
-  getImage(id: string, waitSeconds?: number): Promise<ImageJson> {
-    const query = waitSeconds ? `?wait=${waitSeconds}` : '';
-    return this.#json<ImageJson>('GET', `/v1/images/${encodeURIComponent(id)}${query}`, [200]);
-  }
-
-  /**
-   * Waits until the image is `done` or `failed`, at most `timeoutMs`; then returns it as it is. A server that
-   * answered once and is then briefly away (restarting, busy) is asked again until the deadline; one that never
-   * answered fails at once (a wrong URL should not hang).
-   */
-  async waitFinal(id: string, timeoutMs: number, answeredBefore = false): Promise<ImageJson> {
-    const deadline = Date.now() + timeoutMs;
-    let pause = POLL_FIRST_MS;
-    let answered = answeredBefore;
-    for (;;) {
-      const remaining = deadline - Date.now();
-      const started = Date.now();
-      let image: ImageJson;
-      try {
-        image = await this.getImage(id, Math.max(1, Math.min(WAIT_SECONDS, Math.floor(remaining / 1000))));
-        answered = true;
-      } catch (error) {
-        if (!answered || !(error instanceof ClientError && error.transient) || Date.now() >= deadline) throw error;
-        await sleep(Math.min(POLL_MAX_MS, Math.max(0, deadline - Date.now())));
-        continue;
-      }
-      if (isFinal(image) || Date.now() >= deadline) return image;
-      // A server without `?wait` answers at once: then poll, a little slower each time.
-      if (Date.now() - started < 500) {
-        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
-        pause = Math.min(pause * 1.5, POLL_MAX_MS);
-      }
-    }
+  async getImage(id: string, waitSeconds?: number, signal?: AbortSignal): Promise<Image> {
+    const timeout = AbortSignal.timeout((waitSeconds ?? 0) * 1000 + CALL_TIMEOUT_MS);
+    const answer = this.#api.GET('/v1/images/{id}', {
+      params: { path: { id }, query: waitSeconds ? { wait: waitSeconds } : {} },
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    return this.#image(answer);
   }
 
   async deleteImage(id: string): Promise<void> {
-    const response = await this.#call('DELETE', `/v1/images/${encodeURIComponent(id)}`);
-    if (response.statusCode !== 204 && response.statusCode !== 200) {
-      throw await problemOf(response.statusCode, response.body);
-    }
-    await response.body.dump();
+    await this.#call(
+      this.#api.DELETE('/v1/images/{id}', {
+        params: { path: { id } },
+        parseAs: 'stream',
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      }),
+    );
   }
 
   /** Writes a thumbnail to `destination` atomically (temp file, then rename); returns the bytes written. */
   async downloadThumbnail(id: string, preset: string, destination: string): Promise<number> {
-    const path = `/v1/images/${encodeURIComponent(id)}/thumbnails/${encodeURIComponent(preset)}`;
-    const response = await this.#call('GET', path);
-    if (response.statusCode !== 200) throw await problemOf(response.statusCode, response.body);
+    const body = await this.#call(
+      this.#api.GET('/v1/images/{id}/thumbnails/{preset}', {
+        params: { path: { id, preset } },
+        parseAs: 'stream',
+      }),
+    );
+    if (!body) throw new ClientError(200, NOT_THUMBSMITH, 'a thumbnail without a body');
     const temporary = `${destination}.part-${randomBytes(4).toString('hex')}`;
     let bytes = 0;
     try {
       await pipeline(
-        response.body,
+        Readable.fromWeb(body as WebReadableStream<Uint8Array>),
         async function* (source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {
             bytes += chunk.length;

@@ -51,11 +51,17 @@ export type InputFile = LocalInput | UrlInput;
 /** Arguments read as URLs rather than paths. */
 const URL_ARGUMENT = /^https?:\/\//i;
 
+/** A file a directory walk left out, and why. */
+export interface SkippedFile {
+  readonly display: string;
+  readonly reason: 'hidden' | 'not an image';
+}
+
 export interface Collected {
   /** Files and URLs, in the order given. */
   files: InputFile[];
-  /** Files skipped in directory walks (not an image extension, hidden). */
-  skipped: number;
+  /** Files left out of directory walks: hidden, or without an image extension (hidden folders are not entered). */
+  skipped: SkippedFile[];
   /** Arguments that do not exist. */
   missing: string[];
 }
@@ -71,7 +77,7 @@ export async function collectInputs(args: readonly string[], cwd = process.cwd()
   const files: InputFile[] = [];
   const seen = new Set<string>();
   const missing: string[] = [];
-  let skipped = 0;
+  const skipped: SkippedFile[] = [];
 
   const take = (input: InputFile) => {
     const key = input.url ?? input.path;
@@ -90,20 +96,21 @@ export async function collectInputs(args: readonly string[], cwd = process.cwd()
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const path = join(dir, entry.name);
+      const shown = join(shownRoot, relative(root, path));
       if (entry.name.startsWith('.')) {
-        if (entry.isFile()) skipped++;
+        if (entry.isFile()) skipped.push({ display: shown, reason: 'hidden' });
         continue;
       }
       if (entry.isDirectory()) await walk(root, path, shownRoot);
       else if (entry.isFile()) {
         if (!IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
-          skipped++;
+          skipped.push({ display: shown, reason: 'not an image' });
           continue;
         }
         const info = await stat(path).catch(() => undefined);
         if (!info) continue;
         const rel = relative(root, path).split(sep).join('/');
-        take({ path, display: join(shownRoot, relative(root, path)), rel, size: info.size });
+        take({ path, display: shown, rel, size: info.size });
       }
     }
   };

@@ -1,8 +1,10 @@
 import { join, relative } from 'node:path';
-import { ClientError, type ImageJson, ThumbsmithClient } from './api-client.js';
+import { ClientError, type ErrorReport, errorReport, type Image, ThumbsmithClient } from './api-client.js';
 import { type Io, paintFor, write } from './output.js';
+import { Outage, waitFinal } from './retry.js';
 import { type SavedThumbnail, saveThumbnails } from './save.js';
 import { EXIT } from './upload-command.js';
+import { fatalLine, fatalWhat } from './upload-report.js';
 
 export interface ImageCommandOptions {
   ids: string[];
@@ -19,37 +21,33 @@ export interface ImageCommandOptions {
 interface Outcome {
   id: string;
   ok: boolean;
-  /** The image JSON when known; `status` is also `not_found` or `error` for ids that could not be read. */
+  /** The image JSON when known; `status` is also `not_found`, `error` or `interrupted` for ids that were not read. */
   status: string;
-  image: ImageJson | null;
-  error: { code: string | null; message: string; plain: string } | null;
+  image: Image | null;
+  error: ErrorReport | null;
   outputs?: SavedThumbnail[];
   deleted?: boolean;
 }
 
 const failure = (id: string, error: unknown): Outcome => {
   const clientError = error instanceof ClientError ? error : undefined;
-  const message = error instanceof Error ? error.message : String(error);
   return {
     id,
     ok: false,
     status: clientError?.status === 404 && clientError.code !== 'TS_ROUTE_NOT_FOUND' ? 'not_found' : 'error',
     image: null,
-    error: {
-      code: clientError?.code ?? null,
-      message: clientError?.detail ?? message,
-      plain: clientError?.plain ?? message,
-    },
+    error: errorReport(error),
   };
 };
 
-const imageFailure = (image: ImageJson): Outcome['error'] => ({
-  code: image.error?.code ?? null,
-  message: image.error?.message ?? 'failed',
-  plain: new ClientError(422, image.error?.code, image.error?.message).plain,
-});
+const imageFailure = (image: Image): Outcome['error'] => {
+  const { plain, nextStep } = new ClientError(422, image.error?.code, image.error?.message);
+  return { code: image.error?.code ?? null, message: image.error?.message ?? 'failed', plain, nextStep };
+};
 
-const unreachable = (error: unknown) => error instanceof ClientError && (error.status === 0 || error.fatal);
+const INTERRUPTED: ErrorReport = { code: null, message: 'interrupted', plain: 'Interrupted (Ctrl-C).', nextStep: null };
+
+const unreachable = (error: unknown) => error instanceof ClientError && (error.transient || error.fatal);
 
 /**
  * Runs `task` for every id (8 at a time) with one client, turns thrown errors into failed outcomes (remembering the
@@ -59,26 +57,40 @@ async function eachImage(
   command: 'status' | 'get' | 'delete',
   options: ImageCommandOptions,
   io: Io,
-  task: (client: ThumbsmithClient, id: string) => Promise<Outcome>,
+  task: (client: ThumbsmithClient, id: string, outage: Outage) => Promise<Outcome>,
 ): Promise<number> {
   const client = new ThumbsmithClient({ server: options.server, key: options.key });
+  const outage = new Outage(options.timeoutSeconds * 1000, io.interrupt);
   const ids = options.ids;
   let fatal: ClientError | undefined;
-  const outcomes: Outcome[] = new Array(ids.length);
+  const outcomes: Outcome[] = ids.map((id) => ({
+    id,
+    ok: false,
+    status: 'interrupted',
+    image: null,
+    error: INTERRUPTED,
+  }));
   let next = 0;
   const worker = async () => {
-    while (next < ids.length) {
+    // After a refused key or a server gone for good, the other ids are not tried (they are reported with its error).
+    while (next < ids.length && !io.interrupt.aborted) {
       const index = next++;
       const id = ids[index]!;
       try {
-        outcomes[index] = await task(client, id);
+        outcomes[index] = fatal ? failure(id, fatal) : await task(client, id, outage);
       } catch (error) {
+        if (io.interrupt.aborted) break;
         if (unreachable(error)) fatal ??= error as ClientError;
         outcomes[index] = failure(id, error);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  try {
+    fatal = await client.probe();
+    await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  } finally {
+    await client.close();
+  }
   return report(command, outcomes, fatal, options, io);
 }
 
@@ -89,17 +101,23 @@ async function report(
   options: ImageCommandOptions,
   io: Io,
 ): Promise<number> {
-  const exitCode = fatal ? EXIT.unreachable : outcomes.every((outcome) => outcome.ok) ? EXIT.ok : EXIT.failures;
+  const interrupted = io.interrupt.aborted;
+  const exitCode = interrupted
+    ? EXIT.interrupted
+    : fatal
+      ? EXIT.unreachable
+      : outcomes.every((outcome) => outcome.ok)
+        ? EXIT.ok
+        : EXIT.failures;
   if (options.json) {
-    await write(io.stdout, `${JSON.stringify({ ok: exitCode === EXIT.ok, command, images: outcomes }, null, 2)}\n`);
+    const error = fatal ? { ...errorReport(fatal), plain: fatalWhat(fatal, options.server) } : null;
+    const document = { ok: exitCode === EXIT.ok, command, error, interrupted, images: outcomes };
+    await write(io.stdout, `${JSON.stringify(document, null, 2)}\n`);
   } else {
     const p = paintFor(io.stdout, io.env);
     for (const outcome of outcomes) await write(io.stdout, `${describe(command, outcome, options, io, p)}\n`);
   }
-  if (fatal) {
-    const what = fatal.status === 0 ? `cannot reach ${options.server} (${fatal.detail ?? 'no answer'})` : fatal.plain;
-    await write(io.stderr, `thumbsmith: ${what}\n`);
-  }
+  if (fatal) await write(io.stderr, `thumbsmith: ${fatalLine(fatal, options.server)}\n`);
   return exitCode;
 }
 
@@ -112,7 +130,7 @@ function describe(
 ): string {
   const code = outcome.error?.code ? p.dim(` (${outcome.error.code})`) : '';
   if (outcome.status === 'not_found') return `${outcome.id}  ${p.bad('not found')}`;
-  if (!outcome.image) return `${outcome.id}  ${p.bad('error')}  ${outcome.error?.plain ?? ''}${code}`;
+  if (!outcome.image) return `${outcome.id}  ${p.bad(outcome.status)}  ${outcome.error?.plain ?? ''}${code}`;
   const image = outcome.image;
   const name = image.original?.filename ?? image.sourceUrl ?? '';
   if (command === 'delete') return `${outcome.id}  ${p.ok('deleted')}  ${name}`;
@@ -132,10 +150,16 @@ function describe(
   return [outcome.id, status, name, original, variants].filter(Boolean).join('  ');
 }
 
+/** The image as it is, or (`--wait`) once final; both ride out a server restart. */
+function readImage(client: ThumbsmithClient, id: string, options: ImageCommandOptions, outage: Outage): Promise<Image> {
+  if (options.wait) return waitFinal(client, id, options.timeoutSeconds * 1000, outage);
+  return outage.retry(() => client.getImage(id, undefined, outage.signal));
+}
+
 /** `thumbsmith status ID…`: one line (or JSON) per image; `--wait` waits for each to finish. */
 export async function statusCommand(options: ImageCommandOptions, io: Io): Promise<number> {
-  return eachImage('status', options, io, async (client, id) => {
-    const image = options.wait ? await client.waitFinal(id, options.timeoutSeconds * 1000) : await client.getImage(id);
+  return eachImage('status', options, io, async (client, id, outage) => {
+    const image = await readImage(client, id, options, outage);
     const failed = image.status === 'failed';
     return { id, ok: !failed, status: image.status, image, error: failed ? imageFailure(image) : null };
   });
@@ -143,24 +167,30 @@ export async function statusCommand(options: ImageCommandOptions, io: Io): Promi
 
 /** `thumbsmith get ID…`: saves each done image's thumbnails as `<out>/<id>/<preset>.<ext>`. */
 export async function getCommand(options: ImageCommandOptions, io: Io): Promise<number> {
-  return eachImage('get', options, io, async (client, id) => {
-    const image = options.wait ? await client.waitFinal(id, options.timeoutSeconds * 1000) : await client.getImage(id);
+  return eachImage('get', options, io, async (client, id, outage) => {
+    const image = await readImage(client, id, options, outage);
     if (image.status === 'failed') return { id, ok: false, status: image.status, image, error: imageFailure(image) };
     if (image.status !== 'done') {
       const plain = `Not finished yet (${image.status}); add --wait to wait for it.`;
-      return { id, ok: false, status: image.status, image, error: { code: null, message: plain, plain } };
+      return {
+        id,
+        ok: false,
+        status: image.status,
+        image,
+        error: { code: null, message: plain, plain, nextStep: null },
+      };
     }
-    const outputs = await saveThumbnails(client, image, join(options.out, id), options.presets);
+    const outputs = await outage.retry(() => saveThumbnails(client, image, join(options.out, id), options.presets));
     return { id, ok: true, status: image.status, image, error: null, outputs };
   });
 }
 
 /** `thumbsmith delete ID…`: deletes each image and its thumbnails. */
 export async function deleteCommand(options: ImageCommandOptions, io: Io): Promise<number> {
-  return eachImage('delete', options, io, async (client, id) => {
+  return eachImage('delete', options, io, async (client, id, outage) => {
     // Read first, so the line can name the file; a 404 here is "not found" without trying to delete.
-    const image = await client.getImage(id);
-    await client.deleteImage(id);
+    const image = await outage.retry(() => client.getImage(id, undefined, outage.signal));
+    await outage.retry(() => client.deleteImage(id));
     return { id, ok: true, status: 'deleted', image, error: null, deleted: true };
   });
 }

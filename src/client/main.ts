@@ -7,6 +7,9 @@ export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['upload', 'status',
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8000';
 
+/** Long enough for a busy server to render and for one to restart; short enough that a dead one is noticed. */
+const DEFAULT_TIMEOUT_SECONDS = 120;
+
 export const CLIENT_USAGE = `Client commands (talk to a running Thumbsmith server):
   upload <files, folders or URLs…>
                                upload images and report each one: folders are walked recursively,
@@ -26,10 +29,16 @@ Common options:
   --server URL     server (default $THUMBSMITH_URL or ${DEFAULT_SERVER})
   --key KEY        API key (default $THUMBSMITH_KEY; the variable keeps it out of the process list)
   --json           one JSON document on stdout instead of lines
-  --timeout SEC    longest wait for one image with --wait (default 300)
+  --timeout SEC    longest wait for one image with --wait, and for a server that went away
+                   (restarting, unreachable, busy) to answer again (default ${DEFAULT_TIMEOUT_SECONDS})
 
-Exit status: 0 all good, 1 some image failed, was rejected or not found, 2 usage error,
-3 the server could not be reached or refused the key.`;
+Each input ends as one of: done, uploaded (not waited for), failed, rejected, unreachable (not
+uploaded), unfinished (uploaded; check it later by id), error, interrupted; folders' hidden and
+non-image files are skipped.
+
+Exit status: 0 all good, 1 some input did not end done (or uploaded) or an id was not found,
+2 usage error, 3 the server could not be reached, is not Thumbsmith or refused the key,
+130 interrupted (Ctrl-C; the ids created so far are printed).`;
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -82,7 +91,7 @@ export async function runClient(command: string, argv: string[], io: Io = proces
           .map((preset) => preset.trim())
           .filter(Boolean)
       : null;
-    const timeoutSeconds = positiveInteger(values.timeout, 'timeout', 300, 86_400);
+    const timeoutSeconds = positiveInteger(values.timeout, 'timeout', DEFAULT_TIMEOUT_SECONDS, 86_400);
     const json = values.json ?? false;
     const wait = values.wait ?? false;
     if (positionals.length === 0) {

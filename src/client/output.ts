@@ -6,14 +6,28 @@ export interface Io {
   stderr: Writable & { isTTY?: boolean; columns?: number };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted by Ctrl-C (SIGINT): the command stops, reports what it did so far and exits 130. */
+  interrupt: AbortSignal;
 }
 
-export const processIo = (): Io => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-  env: process.env,
-});
+/**
+ * The process's streams and environment. The first SIGINT aborts `interrupt` (the command winds down and reports);
+ * a second one exits at once.
+ */
+export function processIo(): Io {
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => {
+    interrupt.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    interrupt: interrupt.signal,
+  };
+}
 
 export interface Paint {
   ok(text: string): string;

@@ -57,16 +57,52 @@ export class RateMeter {
   }
 }
 
+/**
+ * What became of one input, in one word used everywhere (progress line, lines, summary, `--json`): `done` (uploaded,
+ * thumbnails made), `uploaded` (accepted; not waited for), `failed` (the server could not make thumbnails),
+ * `rejected` (the server refused the upload), `unreachable` (not uploaded: the server could not be reached),
+ * `unfinished` (uploaded, not known to be finished when the wait ended: check it by id), `error` (a local problem,
+ * e.g. saving a thumbnail), `interrupted` (Ctrl-C came first). Inputs left out before the run are `skipped`.
+ */
+export type Outcome =
+  | 'done'
+  | 'uploaded'
+  | 'failed'
+  | 'rejected'
+  | 'unreachable'
+  | 'unfinished'
+  | 'error'
+  | 'interrupted';
+
+/** In the order the summary names them. */
+export const OUTCOMES: readonly Outcome[] = [
+  'done',
+  'uploaded',
+  'failed',
+  'rejected',
+  'unreachable',
+  'unfinished',
+  'error',
+  'interrupted',
+];
+
+export const noOutcomes = (): Record<Outcome, number> =>
+  Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<Outcome, number>;
+
 export interface Counts {
+  /** Inputs to upload (skipped ones are not among them). */
   files: number;
+  /** Inputs whose upload is over, accepted or not. */
+  sent: number;
+  /** Inputs the server accepted. */
   uploaded: number;
-  done: number;
-  failed: number;
-  rejected: number;
+  outcomes: Record<Outcome, number>;
   bytesTotal: number;
   bytesSent: number;
   /** Waiting for thumbnails after the upload (0 when not waiting). */
   waiting: number;
+  /** While the server is away or busy: why and how many retries, shown instead of a frozen line. */
+  retrying: string | null;
 }
 
 export interface StatusLineInput extends Counts {
@@ -77,12 +113,12 @@ export interface StatusLineInput extends Counts {
 
 /**
  * The one-line status of an upload run: phase, counts, bar, percent, bytes, rate, ETA and outcomes, fitted to the
- * terminal width (the byte figures go first, then the rate, then the bar).
+ * terminal width (the byte figures go first, then the rate, then the bar). While the server is away it says so.
  */
 export function statusLine(input: StatusLineInput): string {
   const columns = input.columns > 0 ? input.columns : 80;
-  const uploading = input.uploaded + input.rejected < input.files;
-  const finished = input.done + input.failed + input.rejected;
+  const uploading = input.sent < input.files;
+  const finished = OUTCOMES.reduce((sum, outcome) => sum + input.outcomes[outcome], 0);
   const phase = uploading ? 'Uploading' : input.waiting > 0 ? 'Rendering' : 'Finishing';
   const fraction = uploading
     ? input.bytesTotal > 0
@@ -91,15 +127,20 @@ export function statusLine(input: StatusLineInput): string {
     : input.files > 0
       ? finished / input.files
       : 1;
-  const count = uploading ? `${input.uploaded + input.rejected}/${input.files}` : `${finished}/${input.files}`;
+  const count = uploading ? `${input.sent}/${input.files}` : `${finished}/${input.files}`;
   const head = `${input.spinner} ${phase} ${count}`;
   const percent = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
   const bytes = `${formatBytes(input.bytesSent)}/${formatBytes(input.bytesTotal)}`;
-  const rate = uploading && input.rate > 0 ? `${formatBytes(input.rate)}/s` : '';
-  const eta =
-    uploading && input.rate > 0 ? `ETA ${formatDuration((input.bytesTotal - input.bytesSent) / input.rate)}` : '';
-  const outcomes = [`${input.done} done`];
-  if (input.failed + input.rejected > 0) outcomes.push(`${input.failed + input.rejected} failed`);
+  const moving = uploading && input.rate > 0 && input.retrying === null;
+  const rate = moving ? `${formatBytes(input.rate)}/s` : '';
+  const eta = moving ? `ETA ${formatDuration((input.bytesTotal - input.bytesSent) / input.rate)}` : '';
+  const outcomes = [
+    `${input.outcomes.done} done`,
+    ...OUTCOMES.filter((outcome) => outcome !== 'done' && input.outcomes[outcome] > 0).map(
+      (outcome) => `${input.outcomes[outcome]} ${outcome}`,
+    ),
+    input.retrying ?? '',
+  ];
 
   const line = (barWidth: number, extras: string[]) =>
     [
@@ -161,9 +202,12 @@ export class TerminalProgress {
     this.#drawn = true;
   }
 
+  /** Stops redrawing and erases the line, whatever is on it (a `^C` the terminal echoed after it, too). */
   stop(): void {
     clearInterval(this.#timer);
-    this.#clear();
+    if (this.#timer !== undefined) this.#stream.write('\r\x1b[2K');
+    this.#timer = undefined;
+    this.#drawn = false;
   }
 
   #clear(): void {

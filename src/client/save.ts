@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImageJson, ThumbsmithClient } from './api-client.js';
+import type { Image, ThumbsmithClient } from './api-client.js';
 import { extensionOf } from './collect.js';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -28,7 +28,7 @@ export class UnknownPreset extends Error {
  */
 export async function saveThumbnails(
   client: ThumbsmithClient,
-  image: ImageJson,
+  image: Image,
   folder: string,
   presets: readonly string[] | null,
 ): Promise<SavedThumbnail[]> {

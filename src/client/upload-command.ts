@@ -1,7 +1,8 @@
 import { ThumbsmithClient } from './api-client.js';
-import { collectInputs, type InputFile, OutputCollision, planOutputFolders } from './collect.js';
+import { collectInputs, type InputFile, OutputCollision, planOutputFolders, type SkippedFile } from './collect.js';
 import { type Io, write } from './output.js';
-import { uploadReporter } from './upload-report.js';
+import { Outage } from './retry.js';
+import { skippedReasons, uploadReporter } from './upload-report.js';
 import { UploadRun } from './upload-run.js';
 
 export interface UploadOptions {
@@ -17,8 +18,8 @@ export interface UploadOptions {
   timeoutSeconds: number;
 }
 
-/** Exit codes of the client commands. */
-export const EXIT = { ok: 0, failures: 1, usage: 2, unreachable: 3 } as const;
+/** Exit codes of the client commands (130: interrupted, as shells report SIGINT). */
+export const EXIT = { ok: 0, failures: 1, usage: 2, unreachable: 3, interrupted: 130 } as const;
 
 /**
  * `thumbsmith upload`: uploads files, folders and http(s) URLs (the server fetches those; several at a time),
@@ -37,8 +38,8 @@ export async function uploadCommand(options: UploadOptions, io: Io): Promise<num
 
 interface Inputs {
   files: InputFile[];
-  /** Files left out because their extension is not an image's. */
-  skipped: number;
+  /** Files left out of folder walks: hidden or not an image's extension. */
+  skipped: SkippedFile[];
   folders: Map<InputFile, string>;
 }
 
@@ -47,7 +48,7 @@ async function readInputs(paths: string[], io: Io): Promise<Inputs | string> {
   const { files, missing, skipped } = await collectInputs(paths, io.cwd);
   if (missing.length > 0) return `no such file or folder: ${missing.join(', ')}`;
   if (files.length === 0) {
-    return `nothing to upload${skipped > 0 ? ` (${skipped} file(s) skipped: not an image extension)` : ''}`;
+    return `nothing to upload${skipped.length > 0 ? ` (${skipped.length} skipped: ${skippedReasons(skipped)})` : ''}`;
   }
   try {
     return { files, skipped, folders: planOutputFolders(files) };
@@ -64,17 +65,31 @@ async function runUpload(options: UploadOptions, inputs: Inputs, io: Io): Promis
   const reporter = uploadReporter(io, options.json, wait);
   const { files, folders } = inputs;
   const { out, presets, concurrency, timeoutSeconds } = options;
-  const run = new UploadRun(files, { client, wait, out, folders, presets, concurrency, timeoutSeconds }, reporter);
+  // A server that is away longer than the longest wait for an image is given up.
+  const outage = new Outage(timeoutSeconds * 1000, io.interrupt);
+  const run = new UploadRun(
+    files,
+    { client, outage, wait, out, folders, presets, concurrency, timeoutSeconds },
+    reporter,
+  );
   reporter.start(() => run.counts);
-  await run.run();
-  reporter.stop();
+  try {
+    const fatal = await client.probe();
+    await (fatal ? run.stopBefore(fatal) : run.run());
+  } finally {
+    reporter.stop();
+    await client.close();
+  }
 
-  const { counts, fatal } = run;
-  const exitCode = fatal ? EXIT.unreachable : counts.failed + counts.rejected > 0 ? EXIT.failures : EXIT.ok;
+  const { counts, fatal, interrupted } = run;
+  const failures = counts.files - counts.outcomes.done - counts.outcomes.uploaded > 0;
+  const exitCode = interrupted ? EXIT.interrupted : fatal ? EXIT.unreachable : failures ? EXIT.failures : EXIT.ok;
   await reporter.summary({
     ok: exitCode === EXIT.ok,
     server: client.server,
     fatal,
+    interrupted,
+    created: run.createdIds,
     waited: wait,
     out,
     files,

@@ -1,8 +1,8 @@
 import { dirname, relative } from 'node:path';
-import type { ClientError } from './api-client.js';
-import type { InputFile } from './collect.js';
+import { type ClientError, errorReport } from './api-client.js';
+import type { InputFile, SkippedFile } from './collect.js';
 import { type Io, type Paint, paintFor, write } from './output.js';
-import { type Counts, formatBytes, formatDuration, TerminalProgress } from './progress.js';
+import { type Counts, formatBytes, formatDuration, OUTCOMES, TerminalProgress } from './progress.js';
 import type { FileResult, RunEvents } from './upload-run.js';
 
 /** The end of a run, as the reporter needs it for the last lines. */
@@ -11,13 +11,17 @@ export interface RunSummary {
   server: string;
   /** The error that stopped the run early (a refused key, an unreachable server). */
   fatal: ClientError | undefined;
+  /** Stopped by Ctrl-C. */
+  interrupted: boolean;
+  /** Ids of the images the server accepted, in input order. */
+  created: string[];
   waited: boolean;
   out: string | null;
   files: readonly InputFile[];
-  /** Each input's result in input order (inputs never reached by a stopped run have none). */
+  /** Each input's result, in input order. */
   results: FileResult[];
   counts: Counts;
-  skipped: number;
+  skipped: readonly SkippedFile[];
   seconds: number;
 }
 
@@ -55,11 +59,7 @@ class Progress {
   }
 
   protected async writeFatal(summary: RunSummary): Promise<void> {
-    const { fatal } = summary;
-    if (!fatal) return;
-    const unreachable = fatal.status === 0;
-    const what = unreachable ? `cannot reach ${summary.server}` : fatal.plain;
-    await write(this.io.stderr, `thumbsmith: ${what}${unreachable ? ` (${fatal.detail ?? 'no answer'})` : ''}\n`);
+    if (summary.fatal) await write(this.io.stderr, `thumbsmith: ${fatalLine(summary.fatal, summary.server)}\n`);
   }
 }
 
@@ -74,18 +74,24 @@ class JsonReporter extends Progress implements UploadReporter {
       server: summary.server,
       waited: summary.waited,
       out: summary.out,
+      // What stopped the run (or null), with the next step.
+      error: summary.fatal ? { ...errorReport(summary.fatal), plain: fatalWhat(summary.fatal, summary.server) } : null,
+      interrupted: summary.interrupted,
+      created: summary.created,
       summary: {
+        // inputs = files + skipped = the sum of the outcomes and skipped.
+        inputs: summary.files.length + summary.skipped.length,
         files: summary.files.length,
         urls: urlCount(summary.files),
-        uploaded: counts.uploaded,
-        done: counts.done,
-        failed: counts.failed,
-        rejected: counts.rejected,
+        // The server accepted these; each input's outcome is counted below.
+        accepted: counts.uploaded,
+        ...counts.outcomes,
+        skipped: summary.skipped.length,
         bytes: counts.bytesTotal,
-        skipped: summary.skipped,
         seconds: Math.round(summary.seconds * 1000) / 1000,
       },
       images: summary.results,
+      skipped: summary.skipped.map((skipped) => ({ file: skipped.display, reason: skipped.reason })),
     };
     await write(this.io.stdout, `${JSON.stringify(document, null, 2)}\n`);
   }
@@ -104,12 +110,13 @@ class TextReporter extends Progress implements UploadReporter {
 
   async finished(file: InputFile, result: FileResult): Promise<void> {
     const paint = paintFor(this.#plainLines ? this.io.stdout : this.io.stderr, this.io.env);
-    if (result.status === 'done' || result.status === 'queued' || result.status === 'processing') {
+    if (result.status === 'done' || result.status === 'uploaded') {
       await this.#say(this.#goodNews(file, result, paint), false);
     } else {
       const code = result.error?.code ? paint.dim(` (${result.error.code})`) : '';
       const id = result.id ? `  ${paint.dim(result.id)}` : '';
-      const line = `${label(result.status, paint.bad)} ${file.display}${id}  ${result.error?.plain ?? ''}${code}`;
+      const next = result.error?.nextStep ? ` ${result.error.nextStep}` : '';
+      const line = `${label(result.status, paint.bad)} ${file.display}${id}  ${result.error?.plain ?? ''}${code}${next}`;
       await this.#say(line, true);
     }
   }
@@ -117,10 +124,9 @@ class TextReporter extends Progress implements UploadReporter {
   #goodNews(file: InputFile, result: FileResult, paint: Paint): string {
     const sizes = result.image?.variants.map((v) => `${v.preset} ${v.width}x${v.height}`).join(', ') ?? '';
     const where = result.outputs[0] ? ` -> ${relativeFolder(this.io.cwd, dirname(result.outputs[0].path))}/` : '';
-    const what = this.#waited ? `${sizes}${where}` : result.status;
     // Without --wait an image is only accepted (even one already done: the same bytes were uploaded before).
-    const word = this.#waited ? 'done' : 'uploaded';
-    return `${label(word, paint.ok)} ${file.display}  ${paint.dim(result.id ?? '')}  ${what}`;
+    const what = this.#waited ? `${sizes}${where}` : (result.image?.status ?? '');
+    return `${label(result.status, paint.ok)} ${file.display}  ${paint.dim(result.id ?? '')}  ${what}`;
   }
 
   async #say(line: string, problem: boolean): Promise<void> {
@@ -133,9 +139,11 @@ class TextReporter extends Progress implements UploadReporter {
     await this.writeFatal(summary);
     const { counts, files, seconds, skipped, out } = summary;
     const p = paintFor(this.io.stdout, this.io.env);
-    const parts = [p.ok(this.#waited ? `${counts.done} done` : `${counts.uploaded} uploaded`)];
-    if (counts.failed > 0) parts.push(p.bad(`${counts.failed} failed`));
-    if (counts.rejected > 0) parts.push(p.bad(`${counts.rejected} rejected`));
+    const good = this.#waited ? 'done' : 'uploaded';
+    const parts = [p.ok(`${counts.outcomes[good]} ${good}`)];
+    for (const outcome of OUTCOMES) {
+      if (outcome !== good && counts.outcomes[outcome] > 0) parts.push(p.bad(`${counts.outcomes[outcome]} ${outcome}`));
+    }
     const urls = urlCount(files);
     const locals = files.length - urls;
     const inputs = [
@@ -147,11 +155,33 @@ class TextReporter extends Progress implements UploadReporter {
       urls === 0 ? formatBytes(counts.bytesTotal) : locals > 0 ? `${formatBytes(counts.bytesTotal)} from files` : '';
     const tail = [
       sent ? `${sent} in ${formatDuration(seconds)}` : formatDuration(seconds),
-      skipped > 0 ? `${skipped} skipped (not images)` : '',
-      out !== null && counts.done > 0 ? `thumbnails in ${relativeFolder(this.io.cwd, out)}` : '',
+      skipped.length > 0 ? `${skipped.length} skipped (${skippedReasons(skipped)})` : '',
+      out !== null && counts.outcomes.done > 0 ? `thumbnails in ${relativeFolder(this.io.cwd, out)}` : '',
     ].filter(Boolean);
     await write(this.io.stdout, `${p.bold(`${inputs.join(' + ')}:`)} ${parts.join(', ')} · ${tail.join(' · ')}\n`);
+    if (summary.interrupted) {
+      const ids = summary.created.length > 0 ? `: ${summary.created.join(' ')}` : '';
+      await write(this.io.stdout, `Interrupted. Images created so far: ${summary.created.length}${ids}\n`);
+    }
   }
+}
+
+/** `cannot reach http://…: ECONNREFUSED. Check that …`: what stopped a run, ending with what to do. */
+export function fatalLine(fatal: ClientError, server: string): string {
+  const what = fatalWhat(fatal, server);
+  return fatal.nextStep ? `${what} ${fatal.nextStep}` : what;
+}
+
+/** What stopped a run, in plain words (without the next step). */
+export const fatalWhat = (fatal: ClientError, server: string) =>
+  fatal.status === 0 ? `cannot reach ${server} (${fatal.detail ?? 'no answer'}).` : fatal.plain;
+
+/** `hidden` when every one is, else `1 hidden, 2 not an image`. */
+export function skippedReasons(skipped: readonly SkippedFile[]): string {
+  const hidden = skipped.filter((file) => file.reason === 'hidden').length;
+  const other = skipped.length - hidden;
+  if (hidden === 0 || other === 0) return hidden > 0 ? 'hidden' : 'not an image';
+  return `${hidden} hidden, ${other} not an image`;
 }
 
 const label = (status: string, paint: (text: string) => string) => paint(status.padEnd(9));

@@ -1,20 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ClientError, type ImageJson, type ThumbsmithClient } from './api-client.js';
+import { ClientError, type ErrorReport, errorReport, type Image, type ThumbsmithClient } from './api-client.js';
 import type { InputFile } from './collect.js';
-import { type Counts, formatDuration } from './progress.js';
+import { type Counts, formatDuration, noOutcomes, type Outcome } from './progress.js';
+import { type Outage, waitFinal } from './retry.js';
 import { type SavedThumbnail, saveThumbnails, UnknownPreset } from './save.js';
-
-export type FileStatus = 'done' | 'failed' | 'rejected' | 'error' | 'queued' | 'processing';
 
 export interface FileResult {
   file: string;
   /** The file's size; `null` for a URL (the server fetches it: its size is not known here). */
   bytes: number | null;
-  status: FileStatus;
+  status: Outcome;
+  /** The image's id once the server accepted the upload (also for `unfinished` and `interrupted` ones). */
   id: string | null;
-  error: { code: string | null; message: string; plain: string } | null;
-  image: ImageJson | null;
+  error: ErrorReport | null;
+  image: Image | null;
   outputs: SavedThumbnail[];
 }
 
@@ -26,6 +26,8 @@ export interface RunEvents {
 
 export interface RunSettings {
   client: ThumbsmithClient;
+  /** Retries calls while the server is away; its signal is the run's interruption (Ctrl-C). */
+  outage: Outage;
   /** Wait for the thumbnails (and save them when `out` is set). */
   wait: boolean;
   out: string | null;
@@ -37,36 +39,40 @@ export interface RunSettings {
   timeoutSeconds: number;
 }
 
-const UPLOAD_ATTEMPTS = 3;
 const WAITS_AT_ONCE = 16;
 
 /**
  * One `thumbsmith upload`: `concurrency` uploaders take the inputs in turn; with `wait`, each uploaded image is then
- * followed to its final status (at most `WAITS_AT_ONCE` at a time) and its thumbnails saved. The counts it keeps
- * drive the progress bar and the summary. A refused key or an unreachable server stops the whole run (`fatal`).
+ * followed to its final status (at most `WAITS_AT_ONCE` at a time) and its thumbnails saved. Every input ends with
+ * exactly one outcome, also when the run stops early: a refused key or a server gone for longer than the outage
+ * window (`fatal`), or an interruption. The counts drive the progress line and the summary.
  */
 export class UploadRun {
-  readonly counts: Counts;
-  /** Each input's outcome, in input order once the run is over. */
+  readonly #counts: Omit<Counts, 'retrying'>;
+  /** Each input's outcome. */
   readonly #results = new Map<InputFile, FileResult>();
+  /** Accepted uploads, for inputs interrupted or stopped before their end. */
+  readonly #accepted = new Map<InputFile, Image>();
   readonly #files: readonly InputFile[];
   readonly #settings: RunSettings;
   readonly #events: RunEvents;
-  readonly #abort = new AbortController();
+  /** Stops taking new inputs: fatal error or interruption. */
+  readonly #stop = new AbortController();
   readonly #waits: Array<Promise<void>> = [];
   readonly #waitLimiter = new Limiter(WAITS_AT_ONCE);
+  /** Per input, so a retried upload whose answer was lost answers the same image (`Idempotency-Key`). */
+  readonly #runKey = randomBytes(9).toString('base64url');
   #fatal: ClientError | undefined;
 
   constructor(files: readonly InputFile[], settings: RunSettings, events: RunEvents) {
     this.#files = files;
     this.#settings = settings;
     this.#events = events;
-    this.counts = {
+    this.#counts = {
       files: files.length,
+      sent: 0,
       uploaded: 0,
-      done: 0,
-      failed: 0,
-      rejected: 0,
+      outcomes: noOutcomes(),
       // Bytes sent from here: a URL counts 0 (its bytes go from its host to the server).
       bytesTotal: files.reduce((sum, file) => sum + (file.size ?? 0), 0),
       bytesSent: 0,
@@ -74,130 +80,173 @@ export class UploadRun {
     };
   }
 
+  get counts(): Counts {
+    return { ...this.#counts, retrying: this.#settings.outage.note };
+  }
+
   /** The error that stopped the run early, if one did. */
   get fatal(): ClientError | undefined {
     return this.#fatal;
   }
 
+  get interrupted(): boolean {
+    return this.#settings.outage.signal.aborted;
+  }
+
+  /** Each input's result in input order. */
   get results(): FileResult[] {
-    return this.#files.map((file) => this.#results.get(file)).filter((result): result is FileResult => Boolean(result));
+    return this.#files.map((file) => this.#results.get(file)!);
   }
 
-  async run(): Promise<void> {
-    const queue = [...this.#files];
-    const uploaders = Math.min(this.#settings.concurrency, this.#files.length);
-    await Promise.all(Array.from({ length: uploaders }, () => this.#uploadFrom(queue)));
-    await Promise.all(this.#waits);
-  }
-
-  async #uploadFrom(queue: InputFile[]): Promise<void> {
-    for (let file = queue.shift(); file && !this.#abort.signal.aborted; file = queue.shift()) {
-      const image = await this.#upload(file);
-      if (!image) continue;
-      if (this.#settings.wait) this.#follow(file, image);
-      else await this.#finish(file, accepted(file, image));
-    }
-  }
-
-  /** Uploads one input, retrying transient failures; `undefined` when it failed (reported) or the run stopped. */
-  async #upload(file: InputFile): Promise<ImageJson | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      let sent = 0;
-      try {
-        const image = await this.#send(file, (bytes) => {
-          sent += bytes;
-          this.counts.bytesSent += bytes;
-        });
-        this.counts.uploaded++;
-        return image;
-      } catch (error) {
-        this.counts.bytesSent -= sent;
-        if (this.#abort.signal.aborted || (await this.#stopsTheRun(error))) return undefined;
-        if (error instanceof ClientError && error.transient && attempt < UPLOAD_ATTEMPTS) {
-          await sleep(500 * 2 ** attempt);
-          continue;
-        }
-        await this.#uploadFailed(file, error);
-        return undefined;
-      }
-    }
-  }
-
-  #send(file: InputFile, onBytes: (bytes: number) => void): Promise<ImageJson> {
-    const { client } = this.#settings;
-    if (file.url !== undefined) return client.uploadUrl(file.url, this.#abort.signal);
-    const name = file.rel.split('/').pop() ?? file.rel;
-    return client.upload({ path: file.path, size: file.size, name }, onBytes, this.#abort.signal);
-  }
-
-  /** A refused key, or a server that is not there: say so once instead of once per file, and stop. */
-  async #stopsTheRun(error: unknown): Promise<boolean> {
-    if (!(error instanceof ClientError)) return false;
-    const stops = error.fatal || (error.status === 0 && !(await this.#settings.client.reachable()));
-    if (stops) {
-      this.#fatal ??= error;
-      this.#abort.abort();
-    }
-    return stops;
-  }
-
-  async #uploadFailed(file: InputFile, error: unknown): Promise<void> {
-    const status: FileStatus =
-      error instanceof ClientError && error.status >= 400 && error.status < 500 ? 'rejected' : 'error';
-    this.counts.bytesSent += file.size ?? 0; // counted as handled for the bar
-    await this.#finish(file, {
-      file: file.display,
-      bytes: file.size,
-      status,
-      id: null,
-      error: errorOf(error),
-      image: null,
-      outputs: [],
+  /** Ids of the images the server accepted, in input order. */
+  get createdIds(): string[] {
+    return this.#files.flatMap((file) => {
+      const image = this.#accepted.get(file);
+      return image ? [image.id] : [];
     });
   }
 
+  async run(): Promise<void> {
+    const interrupt = this.#settings.outage.signal;
+    const stop = () => this.#stop.abort();
+    interrupt.addEventListener('abort', stop, { once: true });
+    try {
+      const queue = [...this.#files];
+      const uploaders = Math.min(this.#settings.concurrency, this.#files.length);
+      await Promise.all(Array.from({ length: uploaders }, () => this.#uploadFrom(queue)));
+      await Promise.all(this.#waits);
+    } finally {
+      interrupt.removeEventListener('abort', stop);
+    }
+    // What a stopped run never got to, or was still doing when interrupted.
+    for (const file of this.#files) if (!this.#results.has(file)) await this.#finish(file, this.#leftOver(file));
+  }
+
+  /** Ends a run that cannot start (the server is not there or not Thumbsmith): every input gets that outcome. */
+  async stopBefore(fatal: ClientError): Promise<void> {
+    this.#fatal = fatal;
+    for (const file of this.#files) await this.#finish(file, this.#leftOver(file));
+  }
+
+  async #uploadFrom(queue: InputFile[]): Promise<void> {
+    for (let file = queue.shift(); file && !this.#stop.signal.aborted; file = queue.shift()) {
+      const image = await this.#upload(file);
+      this.#counts.sent++;
+      if (!image) continue;
+      if (this.#settings.wait) this.#follow(file, image);
+      else await this.#finish(file, { ...resultBase(file, image), status: 'uploaded', error: null });
+    }
+  }
+
+  /** Uploads one input, retrying while the server is away; `undefined` when it ended otherwise (reported or left). */
+  async #upload(file: InputFile): Promise<Image | undefined> {
+    const keyBase = `cli-${this.#runKey}-${this.#files.indexOf(file)}`;
+    let idempotencyKey = keyBase;
+    let sent = 0;
+    try {
+      const image = await this.#settings.outage.retry(async () => {
+        this.#counts.bytesSent -= sent; // a retry sends the file again
+        sent = 0;
+        try {
+          return await this.#send(file, idempotencyKey, (bytes) => {
+            sent += bytes;
+            this.#counts.bytesSent += bytes;
+          });
+        } catch (error) {
+          // The server answers "in progress" only after waiting for the key's first request: one that is still in
+          // progress then belonged to a server process that died. A fresh key lets the retry through (at worst a
+          // second image of the same bytes, which the server stores once).
+          if (error instanceof ClientError && error.code === 'TS_IDEMPOTENCY_IN_PROGRESS') {
+            idempotencyKey = `${keyBase}-${Date.now()}`;
+          }
+          throw error;
+        }
+      });
+      this.#counts.uploaded++;
+      this.#accepted.set(file, image);
+      return image;
+    } catch (error) {
+      this.#counts.bytesSent += (file.size ?? 0) - sent; // handled, for the bar
+      if (this.#settings.outage.signal.aborted) return undefined; // interrupted: reported at the end
+      if (error instanceof ClientError && (error.fatal || error.transient)) {
+        // A refused key, or a server away for longer than the window: say so once instead of once per input.
+        this.#fatal ??= error;
+        this.#stop.abort();
+        return undefined;
+      }
+      const status: Outcome =
+        error instanceof ClientError && error.status >= 400 && error.status < 500 ? 'rejected' : 'error';
+      await this.#finish(file, { ...resultBase(file, null), status, error: errorReport(error) });
+      return undefined;
+    }
+  }
+
+  #send(file: InputFile, idempotencyKey: string, onBytes: (bytes: number) => void): Promise<Image> {
+    const { client, outage } = this.#settings;
+    const options = { signal: outage.signal, idempotencyKey };
+    if (file.url !== undefined) return client.uploadUrl(file.url, options);
+    const name = file.rel.split('/').pop() ?? file.rel;
+    return client.upload({ path: file.path, name }, { ...options, onBytes });
+  }
+
   /** Follows an uploaded image to its end in the background, a bounded number at a time. */
-  #follow(file: InputFile, image: ImageJson): void {
-    this.counts.waiting++;
+  #follow(file: InputFile, image: Image): void {
+    this.#counts.waiting++;
     const settled = this.#waitLimiter
       .run(async () => {
-        if (!this.#abort.signal.aborted) await this.#finish(file, await this.#settle(file, image));
+        if (this.#settings.outage.signal.aborted) return;
+        const result = await this.#settle(file, image);
+        if (!this.#settings.outage.signal.aborted) await this.#finish(file, result);
       })
       .finally(() => {
-        this.counts.waiting--;
+        this.#counts.waiting--;
       });
     this.#waits.push(settled);
   }
 
   /** Waits for the image's final status and saves (or checks) its thumbnails. */
-  async #settle(file: InputFile, image: ImageJson): Promise<FileResult> {
-    const { client, timeoutSeconds, out, presets } = this.#settings;
-    let final: ImageJson;
+  async #settle(file: InputFile, image: Image): Promise<FileResult> {
+    const { client, outage, timeoutSeconds, out, presets } = this.#settings;
+    let final: Image;
     try {
-      final = await client.waitFinal(image.id, timeoutSeconds * 1000, true);
+      final = await waitFinal(client, image.id, timeoutSeconds * 1000, outage);
     } catch (error) {
-      return { ...resultBase(file, image), status: 'error', error: errorOf(error) };
+      // Uploaded, then the server could not be read until the deadline: its state is unknown, not "unreachable".
+      return { ...resultBase(file, image), status: 'unfinished', error: unread(image, error) };
     }
     const base = resultBase(file, final);
     if (final.status === 'failed') return { ...base, status: 'failed', error: failureOf(final) };
-    if (final.status !== 'done') return { ...base, status: 'error', error: unfinished(final, timeoutSeconds) };
+    if (final.status !== 'done') return { ...base, status: 'unfinished', error: unfinished(final, timeoutSeconds) };
     try {
       if (out !== null) {
-        const outputs = await saveThumbnails(client, final, join(out, this.#settings.folders.get(file)!), presets);
+        const folder = join(out, this.#settings.folders.get(file)!);
+        const outputs = await outage.retry(() => saveThumbnails(client, final, folder, presets));
         return { ...base, status: 'done', error: null, outputs };
       }
       if (presets) assertPresets(final, presets);
     } catch (error) {
-      return { ...base, status: 'error', error: errorOf(error) };
+      return { ...base, status: 'error', error: errorReport(error) };
     }
     return { ...base, status: 'done', error: null };
   }
 
+  /** An input without an outcome when the run ended: interrupted, or not reached after a fatal error. */
+  #leftOver(file: InputFile): FileResult {
+    const image = this.#accepted.get(file) ?? null;
+    if (this.interrupted) {
+      const error = { code: null, message: 'interrupted', plain: 'Interrupted (Ctrl-C).', nextStep: null };
+      return { ...resultBase(file, image), status: 'interrupted', error };
+    }
+    const fatal = this.#fatal!;
+    // A refused key refuses every upload; anything else kept them from reaching a Thumbsmith server.
+    const refused = fatal.status === 401 || fatal.status === 403;
+    const status: Outcome = image ? 'unfinished' : refused ? 'rejected' : 'unreachable';
+    return { ...resultBase(file, image), status, error: errorReport(fatal) };
+  }
+
   async #finish(file: InputFile, result: FileResult): Promise<void> {
     this.#results.set(file, result);
-    if (result.status === 'done') this.counts.done++;
-    else if (result.status === 'rejected') this.counts.rejected++;
-    else if (result.status === 'failed' || result.status === 'error') this.counts.failed++;
+    this.#counts.outcomes[result.status]++;
     await this.#events.finished(file, result);
   }
 }
@@ -224,36 +273,35 @@ class Limiter {
   }
 }
 
-/** Without waiting, an upload's result is the server's answer (the JSON report keeps this key order). */
-function accepted(file: InputFile, image: ImageJson): FileResult {
-  return { file: file.display, bytes: file.size, status: image.status, id: image.id, error: null, image, outputs: [] };
+function resultBase(file: InputFile, image: Image | null) {
+  return { file: file.display, bytes: file.size, id: image?.id ?? null, image, outputs: [] as SavedThumbnail[] };
 }
 
-function resultBase(file: InputFile, image: ImageJson) {
-  return { file: file.display, bytes: file.size, id: image.id, image, outputs: [] as SavedThumbnail[] };
+function failureOf(image: Image): ErrorReport {
+  const { plain, nextStep } = new ClientError(422, image.error?.code, image.error?.message);
+  return { code: image.error?.code ?? null, message: image.error?.message ?? 'failed', plain, nextStep };
 }
 
-function errorOf(error: unknown): NonNullable<FileResult['error']> {
-  if (error instanceof ClientError) {
-    return { code: error.code ?? null, message: error.detail ?? error.message, plain: error.plain };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: null, message, plain: message };
-}
+const checkLater = (id: string) => `Check it later with \`thumbsmith status ${id}\`.`;
 
-function failureOf(image: ImageJson): NonNullable<FileResult['error']> {
-  const plain = new ClientError(422, image.error?.code, image.error?.message).plain;
-  return { code: image.error?.code ?? null, message: image.error?.message ?? 'failed', plain };
-}
-
-function unfinished(image: ImageJson, timeoutSeconds: number): NonNullable<FileResult['error']> {
+function unfinished(image: Image, timeoutSeconds: number): ErrorReport {
   const message = `still ${image.status} after ${formatDuration(timeoutSeconds)}`;
-  const plain = `Not finished after ${formatDuration(timeoutSeconds)}; see \`thumbsmith status ${image.id}\`.`;
-  return { code: null, message, plain };
+  return {
+    code: null,
+    message,
+    plain: `Not finished after ${formatDuration(timeoutSeconds)}.`,
+    nextStep: checkLater(image.id),
+  };
+}
+
+function unread(image: Image, error: unknown): ErrorReport {
+  const cause = errorReport(error);
+  const plain = `Uploaded, but its state could not be read: ${cause.plain}`;
+  return { code: cause.code, message: cause.message, plain, nextStep: checkLater(image.id) };
 }
 
 /** Without `--out` the presets asked for are not downloaded, but an unknown one is still an error. */
-function assertPresets(image: ImageJson, presets: readonly string[]): void {
+function assertPresets(image: Image, presets: readonly string[]): void {
   const available = image.variants.map((variant) => variant.preset);
   const missing = presets.filter((preset) => !available.includes(preset));
   if (missing.length > 0) throw new UnknownPreset(missing, available);

@@ -41,7 +41,11 @@ describe('collecting inputs and planning output folders', () => {
       ['README', 'README'], // named on the command line: taken whatever its name
     ]);
     expect(files[0]!.size).toBe('photos/2024/beach.webp'.length);
-    expect(skipped).toBe(2); // notes.txt, .hidden.png (the hidden folder is not entered)
+    // The hidden folder is not entered; a hidden file is "hidden", not "not an image".
+    expect(skipped).toEqual([
+      { display: 'photos/.hidden.png', reason: 'hidden' },
+      { display: 'photos/2024/notes.txt', reason: 'not an image' },
+    ]);
     expect(missing).toEqual(['nope']);
   });
 

@@ -1,15 +1,25 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, RateMeter, renderBar, statusLine } from '../../src/client/progress.js';
+import {
+  type Counts,
+  formatBytes,
+  formatDuration,
+  noOutcomes,
+  RateMeter,
+  renderBar,
+  statusLine,
+  TerminalProgress,
+} from '../../src/client/progress.js';
 
-const base = {
+const base: Counts = {
   files: 40,
+  sent: 12,
   uploaded: 12,
-  done: 10,
-  failed: 1,
-  rejected: 0,
+  outcomes: { ...noOutcomes(), done: 10, failed: 1 },
   bytesTotal: 52_000_000,
   bytesSent: 18_200_000,
   waiting: 2,
+  retrying: null,
 };
 
 describe('terminal progress', () => {
@@ -64,14 +74,46 @@ describe('terminal progress', () => {
     // After the last upload: rendering, counted in finished images.
     const rendering = statusLine({
       ...base,
+      sent: 40,
       uploaded: 39,
-      rejected: 1,
-      done: 30,
-      failed: 2,
+      outcomes: { ...noOutcomes(), done: 30, failed: 2, rejected: 1 },
       rate: 0,
       columns: 100,
       spinner: '⠙',
     });
-    expect(rendering).toMatch(/^⠙ Rendering 33\/40 ▕[█▌▊▉▋▍▎▏ ]+▏ 82% · 18\.2 MB\/52\.0 MB · 30 done · 3 failed$/);
+    // Each outcome under its own word, the same as in the summary.
+    expect(rendering).toMatch(
+      /^⠙ Rendering 33\/40 ▕[█▌▊▉▋▍▎▏ ]+▏ 82% · 18\.2 MB\/52\.0 MB · 30 done · 2 failed · 1 rejected$/,
+    );
+  });
+
+  it('says the server is away and being retried instead of freezing (no rate or ETA then)', () => {
+    const line = statusLine({
+      ...base,
+      retrying: 'server unreachable, retrying (3)…',
+      rate: 4_100_000,
+      columns: 160,
+      spinner: '⠋',
+    });
+    expect(line).toMatch(/ · 10 done · 1 failed · server unreachable, retrying \(3\)…$/);
+    expect(line).not.toContain('ETA');
+  });
+
+  it('erases the whole line when it stops, whatever the terminal echoed onto it (a ^C)', () => {
+    let written = '';
+    const stream = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          written += String(chunk);
+          done();
+        },
+      }),
+      { columns: 80 },
+    );
+    const bar = new TerminalProgress(stream, () => base);
+    bar.start();
+    bar.stop();
+    expect(written.endsWith('\r\x1b[2K')).toBe(true);
+    expect(written).toContain('Uploading 12/40');
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTCOMES } from '../../src/client/progress.js';
 import { type LoopbackServer, startLoopbackServer } from '../fetcher/loopback-server.js';
 import { type CliOptions, type CliRun, runCli } from '../support/cli.js';
 import { makeJpeg, makePng, makeWebp } from '../support/images.js';
@@ -14,22 +15,32 @@ interface UploadDocument {
   ok: boolean;
   server: string;
   waited: boolean;
+  error: { code: string | null; message: string; plain: string; nextStep: string | null } | null;
+  interrupted: boolean;
+  created: string[];
   summary: {
+    inputs: number;
     files: number;
     urls: number;
-    uploaded: number;
+    accepted: number;
     done: number;
+    uploaded: number;
     failed: number;
     rejected: number;
+    unreachable: number;
+    unfinished: number;
+    error: number;
+    interrupted: number;
     skipped: number;
     bytes: number;
   };
+  skipped: Array<{ file: string; reason: string }>;
   images: Array<{
     file: string;
     bytes: number | null;
     status: string;
     id: string | null;
-    error: { code: string | null; message: string; plain: string } | null;
+    error: { code: string | null; message: string; plain: string; nextStep: string | null } | null;
     image: { status: string; original: { format: string; width: number; height: number } } | null;
     outputs: Array<{ preset: string; path: string; width: number; height: number; format: string; bytes: number }>;
   }>;
@@ -114,7 +125,30 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     document = JSON.parse(run.stdout) as UploadDocument;
     expect(document.ok).toBe(false);
     expect(document.waited).toBe(true);
-    expect(document.summary).toMatchObject({ files: 5, uploaded: 4, done: 3, failed: 1, rejected: 1, skipped: 2 });
+    expect(document.summary).toMatchObject({
+      inputs: 7,
+      files: 5,
+      accepted: 4,
+      done: 3,
+      uploaded: 0,
+      failed: 1,
+      rejected: 1,
+      unreachable: 0,
+      unfinished: 0,
+      error: 0,
+      interrupted: 0,
+      skipped: 2,
+    });
+    // Every input is accounted for: one outcome each, or skipped with its reason.
+    expect(OUTCOMES.reduce((sum, outcome) => sum + document.summary[outcome], 0) + document.summary.skipped).toBe(
+      document.summary.inputs,
+    );
+    expect(document.skipped).toEqual([
+      { file: 'photos/.hidden.jpg', reason: 'hidden' },
+      { file: 'photos/2024/notes.txt', reason: 'not an image' },
+    ]);
+    expect(document.error).toBeNull();
+    expect(document.created).toHaveLength(4);
 
     const byFile = Object.fromEntries(document.images.map((entry) => [entry.file, entry]));
     expect(Object.keys(byFile).sort()).toEqual([
@@ -190,7 +224,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
         /^done +photos\/a\.jpg +img_\S+ +small 150x100, medium 400x267, large 800x533 -> chosen\/a\/$/,
       ),
     ]);
-    expect(lines[2]).toMatch(/^2 files: 2 done · .* · thumbnails in chosen$/);
+    expect(lines[2]).toMatch(/^2 files: 2 done · .* · 1 skipped \(not an image\) · thumbnails in chosen$/);
     expect(await tree(join(work, 'chosen'))).toEqual([
       'a/large.jpg',
       'a/small.jpg',
@@ -211,7 +245,7 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     const report = JSON.parse(run.stdout) as UploadDocument;
     const fileBytes = (await stat(join(work, 'photos/a.jpg'))).size;
     // A URL's size is not known here: `null`, and the bytes total counts the file only.
-    expect(report.summary).toMatchObject({ files: 3, urls: 2, uploaded: 3, done: 3, failed: 0, rejected: 0 });
+    expect(report.summary).toMatchObject({ files: 3, urls: 2, accepted: 3, done: 3, failed: 0, rejected: 0 });
     expect(report.summary.bytes).toBe(fileBytes);
     expect(report.images.map((entry) => [entry.file, entry.status, entry.bytes])).toEqual([
       [sunset, 'done', null],
@@ -374,6 +408,13 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such file or folder: no-such-folder');
 
+    // A folder of hidden files: they are skipped as hidden, not as "not an image".
+    await mkdir(join(work, 'only-hidden'), { recursive: true });
+    await writeFile(join(work, 'only-hidden', '.secret.jpg'), 'x');
+    const hidden = await runClient(['upload', 'only-hidden'], { cwd: work, env });
+    expect(hidden.code).toBe(2);
+    expect(hidden.stderr).toBe('thumbsmith: nothing to upload (1 skipped: hidden)\n');
+
     const badOption = await runClient(['status', 'x', '--frobnicate'], { cwd: work, env });
     expect(badOption.code).toBe(2);
 
@@ -381,6 +422,23 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     const closed = new URL(`http://127.0.0.1:${await freePort()}`);
     const down = await runClient(['upload', 'photos/a.jpg', '--server', closed.origin, '--json'], { cwd: work });
     expect(down.code).toBe(3);
-    expect(down.stderr).toBe(`thumbsmith: cannot reach ${closed.origin} (ECONNREFUSED)\n`);
+    // The error ends with what to do about it.
+    const nextStep = 'Check that the server is running and that --server (or THUMBSMITH_URL) is its address.';
+    expect(down.stderr).toBe(`thumbsmith: cannot reach ${closed.origin} (ECONNREFUSED). ${nextStep}\n`);
+    const report = JSON.parse(down.stdout) as UploadDocument;
+    expect(report.error).toEqual({
+      code: null,
+      message: 'ECONNREFUSED',
+      plain: `cannot reach ${closed.origin} (ECONNREFUSED).`,
+      nextStep,
+    });
+    // The input is still accounted for: not uploaded, because the server could not be reached.
+    expect(report.summary).toMatchObject({ inputs: 1, unreachable: 1 });
+    expect(report.images).toMatchObject([{ file: 'photos/a.jpg', status: 'unreachable', id: null }]);
+
+    const status = await runClient(['status', 'img_x', '--server', closed.origin, '--json'], { cwd: work });
+    expect(status.code).toBe(3);
+    expect(status.stderr).toContain(nextStep);
+    expect(JSON.parse(status.stdout)).toMatchObject({ ok: false, error: { nextStep } });
   });
 });

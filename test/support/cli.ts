@@ -30,11 +30,13 @@ export interface CliOptions {
    * carries everything the terminal showed.
    */
   terminal?: boolean;
+  /** Sends the child SIGINT (Ctrl-C) once this says so; asked every 50 ms with the output so far. */
+  interruptWhen?: (output: { stdout: string; stderr: string }) => boolean | Promise<boolean>;
 }
 
 /** Runs `thumbsmith <args>` from the sources as a real child process, stdout and stderr piped (not a terminal). */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
-  const { cwd = ROOT, env, timeoutMs = 60_000, via = 'cli', terminal = false } = options;
+  const { cwd = ROOT, env, timeoutMs = 60_000, via = 'cli', terminal = false, interruptWhen } = options;
   const command = [process.execPath, '--import', TSX, ENTRIES[via], ...args];
   const [file, ...argv] = terminal ? underPseudoTerminal(command) : command;
   return new Promise((resolveRun, reject) => {
@@ -51,13 +53,22 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
+    const watch =
+      interruptWhen &&
+      setInterval(async () => {
+        if (child.exitCode !== null || !(await interruptWhen({ stdout, stderr }))) return;
+        clearInterval(watch);
+        child.kill('SIGINT');
+      }, 50);
     const timer = setTimeout(() => {
+      clearInterval(watch);
       child.kill('SIGKILL');
       reject(new Error(`thumbsmith ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
+      clearInterval(watch);
       resolveRun({ code, stdout, stderr });
     });
   });

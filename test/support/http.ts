@@ -1,5 +1,5 @@
 // The tests read the API's image JSON exactly as the command-line client does.
-import type { ImageJson } from '../../src/client/api-client.js';
+import type { Image as ImageJson } from '../../src/sdk/index.js';
 import { waitFor } from './wait.js';
 
 export type { ImageJson };

@@ -145,9 +145,7 @@ export class Api {
 
   /** Asks the server to fetch an image from a link (upload by URL); it answers at once, before the fetch. */
   uploadUrl(url: string): Promise<Image> {
-    // The document types only the multipart body of this operation; its JSON body `{url}` is described in prose.
-    const body = { url } as unknown as { file: Blob };
-    return dataOf(this.#client.POST('/v1/images', { body }));
+    return dataOf(this.#client.POST('/v1/images', { body: { url } }));
   }
 
   /**
