@@ -5,6 +5,12 @@ import type { IdempotencyStore } from '../ports/idempotency-store.js';
 
 /** How long a twin waits for the first request to create its image before answering 409 (retryable). */
 const WAIT_MS = 30_000;
+/**
+ * A claim pending this long belongs to a request whose process died before it could complete or release it (a crash,
+ * SIGKILL): a retry takes it over instead of answering 409 forever. The claimed request's file is already spooled,
+ * so what it still does (probe in a child, store the original, write the row) ends within a minute or fails.
+ */
+const CLAIM_STALE_MS = 2 * 60_000;
 const POLL_MS = 50;
 
 /** One upload under an `Idempotency-Key`: whose, which key, and the SHA-256 of what was sent. */
@@ -35,7 +41,8 @@ export class IdempotentSubmitter {
     const { tenant, key, sha256 } = request;
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
-      const claim = await this.#store.claim(tenant, key, sha256, new Date());
+      const now = Date.now();
+      const claim = await this.#store.claim(tenant, key, sha256, new Date(now), new Date(now - CLAIM_STALE_MS));
       if (claim === undefined) return this.#submitClaimed(request, submit);
       if (claim.sha256 !== sha256) {
         throw new ThumbsmithError(

@@ -11,7 +11,13 @@ export class KyselyIdempotencyStore implements IdempotencyStore {
     this.#db = db;
   }
 
-  async claim(tenant: string, key: string, sha256: string, at: Date): Promise<IdempotencyClaim | undefined> {
+  async claim(
+    tenant: string,
+    key: string,
+    sha256: string,
+    at: Date,
+    staleBefore: Date,
+  ): Promise<IdempotencyClaim | undefined> {
     return this.#run('claim', async () => {
       // `on conflict do nothing`: the primary key decides the race; both dialects report 0 rows for the loser.
       const inserted = await this.#db
@@ -22,10 +28,23 @@ export class KyselyIdempotencyStore implements IdempotencyStore {
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return undefined;
       const row = await this.#db
         .selectFrom('idempotency_keys')
-        .select(['request_sha256', 'image_id'])
+        .select(['request_sha256', 'image_id', 'created_at'])
         .where('tenant', '=', tenant)
         .where('key', '=', key)
         .executeTakeFirst();
+      if (row && row.image_id === null && Number(row.created_at) < staleBefore.getTime()) {
+        // A dead request's claim: take it over only if it is still the same pending claim (one taker wins).
+        const taken = await this.#db
+          .updateTable('idempotency_keys')
+          .set({ request_sha256: sha256, created_at: at.getTime() })
+          .where('tenant', '=', tenant)
+          .where('key', '=', key)
+          .where('image_id', 'is', null)
+          .where('created_at', '=', row.created_at)
+          .executeTakeFirst();
+        if (Number(taken.numUpdatedRows) > 0) return undefined;
+        return { sha256, imageId: null };
+      }
       // Released between our insert and this read: report it as still pending; the caller polls and retries.
       return { sha256: row?.request_sha256 ?? sha256, imageId: row?.image_id ?? null };
     });
@@ -38,6 +57,7 @@ export class KyselyIdempotencyStore implements IdempotencyStore {
         .set({ image_id: imageId })
         .where('tenant', '=', tenant)
         .where('key', '=', key)
+        .where('image_id', 'is', null)
         .execute();
     });
   }
