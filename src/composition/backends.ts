@@ -91,7 +91,7 @@ async function openBullmqQueue(section: BullmqSection, context: BackendContext, 
 
 /**
  * The events travel with the queue: Redis pub/sub beside the Redis one; in-process otherwise, where a waiter in
- * another process learns of a change when it re-reads the row (`WATCH_RECHECK_MS`).
+ * another process learns of a change when it re-reads the row (every 2 s).
  */
 const EVENTS: PerKind<QueueConfig, [BackendContext], Promise<ImageEvents>> = {
   sqlite: async (_section, context) => (await import('../adapters/memory/index.js')).open({}, context),
