@@ -1,3 +1,5 @@
+import { errorReason } from '../../domain/dependency-errors.js';
+import { ThumbsmithError } from '../../domain/errors.js';
 import type { OpenContext } from '../../lib/closers.js';
 import type { JobQueue, RetryPolicy } from '../../ports/job-queue.js';
 import { type BullmqStore, migrateBullmqStore } from './bullmq-connection.js';
@@ -25,7 +27,14 @@ export async function open(
   { logger, closers }: OpenContext,
 ): Promise<JobQueue> {
   const store = toStore(section);
-  await migrateBullmqStore(store);
+  try {
+    await migrateBullmqStore(store);
+  } catch (error) {
+    // Not a database failure: the operator is told to check QUEUE_URL (see startup.ts).
+    throw new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not prepare the queue's tables (${errorReason(error)}).`, {
+      cause: error,
+    });
+  }
   const queue = createBullmqJobQueue({
     store,
     policy,
