@@ -44,10 +44,11 @@ export interface BullmqJobQueueOptions {
 }
 
 /**
- * The scale-out queue: BullMQ on Redis or on PostgreSQL (BullMQ's own backends, same Queue and Worker). Same semantics as the embedded queue (see the JobQueue port): `attempt`
- * counts deliveries including re-deliveries after a crashed worker's lock expired (BullMQ's `attemptsStarted`);
- * a throw at `attempt >= maxAttempts` makes the job dead (BullMQ's failed set, kept bounded); enqueueing the id of
- * a dead job replaces it.
+ * The scale-out queue: BullMQ on Redis or on PostgreSQL (BullMQ's own two backends behind the same Queue and
+ * Worker). Same semantics as the embedded queue (see the JobQueue port): `attempt` counts deliveries including
+ * re-deliveries after a crashed worker's lock expired (BullMQ's `attemptsStarted`); a throw at
+ * `attempt >= maxAttempts` makes the job dead (BullMQ's failed set, kept bounded); enqueueing the id of a dead job
+ * replaces it.
  */
 export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
   return new BullmqJobQueue(options);
