@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type Config, ConfigError } from './config/config.js';
 import { redact } from './config/load.js';
+import { ThumbsmithError } from './domain/errors.js';
 
 /** The fields Node and the database clients put on their errors; any may be missing. */
 interface ErrorFields {
@@ -52,6 +53,7 @@ export function explainStartupFailure(error: unknown, config?: Config): string[]
       const message = firstLine(fields.message ?? String(link));
       const line =
         listenFailure(link, config) ??
+        queueFailure(link, config) ??
         fileFailure(fields, config) ??
         sqliteFailure(fields, message, config) ??
         postgresFailure(fields, message, config);
@@ -78,6 +80,15 @@ function listenFailure(error: unknown, config: Config): string | undefined {
     default:
       return `PORT: cannot listen on ${where}: ${firstLine(cause.message ?? String(cause))}`;
   }
+}
+
+/** The queue's own server (BullMQ's tables in PostgreSQL) failed at start, whatever the database did. */
+function queueFailure(error: unknown, config: Config): string | undefined {
+  if (!(error instanceof ThumbsmithError) || error.code !== 'TS_QUEUE_UNAVAILABLE' || config.queue.kind === 'sqlite') {
+    return undefined;
+  }
+  const cause = firstLine((error.cause as Error | undefined)?.message ?? error.message);
+  return `QUEUE_URL: cannot use the queue at ${redact(config.queue.url)} (${cause}); check QUEUE_URL (unset, the queue is in DATABASE_URL's database) and that the server is up`;
 }
 
 function fileFailure(fields: ErrorFields, config: Config): string | undefined {

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { BullmqSection } from '../adapters/bullmq/index.js';
 import type { DatabasePorts } from '../adapters/sql/index.js';
 import type { Config, DatabaseConfig, QueueConfig, RateLimitStoreConfig, StorageConfig } from '../config/config.js';
 import type { EventsConfig } from '../config/sections/events.js';
@@ -81,25 +82,36 @@ const QUEUES: PerKind<QueueConfig, [BackendContext, Config['jobs']], Promise<Job
       { policy: createRetryPolicy(jobs) },
       context,
     ),
-  redis: async (section, context, jobs) =>
-    (await import('../adapters/bullmq/index.js')).open(section, createRetryPolicy(jobs), context),
+  redis: (section, context, jobs) => openBullmqQueue(section, context, jobs),
+  postgres: (section, context, jobs) => openBullmqQueue(section, context, jobs),
 };
 
-/** The events travel with the queue: in-process beside the embedded queue, a Redis stream beside the Redis one. */
+/** BullMQ serves both scale-out queues; only its backend differs. */
+async function openBullmqQueue(section: BullmqSection, context: BackendContext, jobs: Config['jobs']) {
+  return (await import('../adapters/bullmq/index.js')).open(section, createRetryPolicy(jobs), context);
+}
+
+/**
+ * The events travel with the queue: a Redis stream beside the Redis one; in-process otherwise, where a waiter in
+ * another process learns of a change when it re-reads the row (every 2 s).
+ */
 const EVENTS: PerKind<QueueConfig, [BackendContext, EventsConfig], Promise<ImageEvents>> = {
   sqlite: async (_section, context, retention) =>
     (await import('../adapters/memory/index.js')).open(retention, context),
   redis: async (section, context, retention) =>
     (await import('../adapters/redis/index.js')).open({ ...section, ...retention }, context),
+  postgres: async (_section, context, retention) =>
+    (await import('../adapters/memory/index.js')).open(retention, context),
 };
 
-/** bull-board exists for the Redis queue only. */
+/** bull-board is served for the Redis queue only (it is not tried on BullMQ's PostgreSQL backend). */
 const QUEUE_DASHBOARDS: PerKind<
   QueueConfig,
   [BackendContext, token: string],
   Promise<QueueDashboardOptions | undefined>
 > = {
   sqlite: async () => undefined,
+  postgres: async () => undefined,
   redis: async (section, context, token) => {
     const { QUEUE_DASHBOARD_PATH } = await import('../http/queue-dashboard.js');
     const bullmq = await import('../adapters/bullmq/index.js');
@@ -120,7 +132,7 @@ const STORAGES: PerKind<StorageConfig, [BackendContext], Promise<BlobStore>> = {
 
 /** The span attribute naming each backend's system. */
 export const DATABASE_SYSTEM = { sqlite: 'sqlite', postgres: 'postgresql' } as const;
-export const QUEUE_SYSTEM = { sqlite: 'sqlite', redis: 'bullmq' } as const;
+export const QUEUE_SYSTEM = { sqlite: 'sqlite', redis: 'bullmq', postgres: 'bullmq' } as const;
 
 /** The embedded database's file, or (Postgres with the embedded queue) the queue's own file in DATA_DIR. */
 const SQLITE_PATHS: PerKind<DatabaseConfig, [dataDir: string], string> = {

@@ -15,7 +15,7 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
     const prefix = uniqueQueuePrefix();
     const open: JobQueue[] = [];
     const openQueue = () => {
-      const queue = createBullmqJobQueue({ connection: TEST_REDIS_URL, prefix, policy });
+      const queue = createBullmqJobQueue({ store: { kind: 'redis', connection: TEST_REDIS_URL, prefix }, policy });
       open.push(queue);
       return queue;
     };
@@ -52,8 +52,7 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
 
     it('rejects with TS_QUEUE_UNAVAILABLE within the command timeout when Redis is unreachable', async () => {
       const queue = createBullmqJobQueue({
-        connection: { host: '127.0.0.1', port: 1 },
-        prefix: uniqueQueuePrefix(),
+        store: { kind: 'redis', connection: { host: '127.0.0.1', port: 1 }, prefix: uniqueQueuePrefix() },
         policy,
         commandTimeoutMs: 1_000,
       });
@@ -71,7 +70,7 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
     it('accepts job ids BullMQ would reject (colons, integers) and reports them unchanged', async () => {
       const prefix = uniqueQueuePrefix();
       prefixes.push(prefix);
-      const queue = createBullmqJobQueue({ connection: TEST_REDIS_URL, prefix, policy });
+      const queue = createBullmqJobQueue({ store: { kind: 'redis', connection: TEST_REDIS_URL, prefix }, policy });
       queues.push(queue);
       expect(toBullmqJobId('render:img_1')).not.toContain(':');
       expect(toBullmqJobId('42')).not.toBe('42');
@@ -89,7 +88,7 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
     it('aborts the handler when its lock is lost', async () => {
       const prefix = uniqueQueuePrefix();
       prefixes.push(prefix);
-      const queue = createBullmqJobQueue({ connection: TEST_REDIS_URL, prefix, policy });
+      const queue = createBullmqJobQueue({ store: { kind: 'redis', connection: TEST_REDIS_URL, prefix }, policy });
       queues.push(queue);
       let reason: unknown;
       const claimed = new Promise<void>((resolveClaimed) => {
@@ -120,7 +119,7 @@ describe.runIf(adapterEnabled('bullmq'))('BullMQ job queue', () => {
     it('keeps only bounded BullMQ state: acknowledged jobs leave no keys behind', async () => {
       const prefix = uniqueQueuePrefix();
       prefixes.push(prefix);
-      const queue = createBullmqJobQueue({ connection: TEST_REDIS_URL, prefix, policy });
+      const queue = createBullmqJobQueue({ store: { kind: 'redis', connection: TEST_REDIS_URL, prefix }, policy });
       queues.push(queue);
       await queue.enqueue({ name: 'render', data: { imageId: 'img_k' } }, { jobId: 'job-k' });
       const seen: string[] = [];

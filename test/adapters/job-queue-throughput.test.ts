@@ -83,7 +83,7 @@ describe('job queue throughput (no-op handler)', () => {
 
   it.runIf(adapterEnabled('bullmq'))('bullmq', async () => {
     const prefix = uniqueQueuePrefix();
-    const queue = createBullmqJobQueue({ connection: TEST_REDIS_URL, prefix, policy });
+    const queue = createBullmqJobQueue({ store: { kind: 'redis', connection: TEST_REDIS_URL, prefix }, policy });
     cleanups.push(async () => {
       await queue.close();
       await deleteQueuePrefix(TEST_REDIS_URL, prefix);

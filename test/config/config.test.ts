@@ -114,6 +114,40 @@ describe('configuration', () => {
     expect(() => loadConfig({ QUEUE_URL: 'redis://r', QUEUE_PREFIX: 'x'.repeat(101) })).toThrow(/QUEUE_PREFIX/);
   });
 
+  it('puts the queue in a PostgreSQL metadata database unless QUEUE_URL says otherwise', () => {
+    const url = 'postgres://u:secret@db/thumbs';
+    // API and worker processes on different hosts share the database, so they share the queue too.
+    expect(loadConfig({ DATABASE_URL: url }).queue).toEqual({ kind: 'postgres', url, schema: 'thumbsmith' });
+    expect(loadConfig({ DATABASE_URL: url, QUEUE_PREFIX: 'thumbs_prod' }).queue).toEqual({
+      kind: 'postgres',
+      url,
+      schema: 'thumbs_prod',
+    });
+    expect(loadConfig({ DATABASE_URL: url, QUEUE_URL: 'sqlite' }).queue).toEqual({ kind: 'sqlite' });
+    expect(loadConfig({ DATABASE_URL: url, QUEUE_URL: 'redis://r' }).queue).toMatchObject({ kind: 'redis' });
+    expect(loadConfig({ QUEUE_URL: 'postgresql://q/jobs' }).queue).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://q/jobs',
+      schema: 'thumbsmith',
+    });
+    expect(loadConfig({}).queue).toEqual({ kind: 'sqlite' });
+  });
+
+  it('refuses a QUEUE_PREFIX that is no PostgreSQL schema name, and a QUEUE_URL of no known kind, by name', () => {
+    for (const prefix of ['{tenant-a}:thumbs', '1abc', 'a-b', 'x'.repeat(64), '"; drop schema public; --']) {
+      expect(() => loadConfig({ DATABASE_URL: 'postgres://db/t', QUEUE_PREFIX: prefix })).toThrow(
+        /QUEUE_PREFIX: the PostgreSQL queue's schema/,
+      );
+    }
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/t', QUEUE_PREFIX: `_${'x'.repeat(62)}` }).queue).toMatchObject({
+      kind: 'postgres',
+    });
+    for (const url of ['amqp://u:pw@q', 'postgres:/q', 'sqlite:/tmp/q.db', ' redis://r']) {
+      expect(() => loadConfig({ QUEUE_URL: url })).toThrow(/QUEUE_URL: expected redis:\/\/…, postgres:\/\/… or sqlite/);
+    }
+    expect(() => loadConfig({ QUEUE_URL: 'amqp://u:pw@q' })).toThrow(/u:\*\*\*@q/);
+  });
+
   it('derives how long a processing row may go unclaimed before the sweeper re-enqueues it', () => {
     // The longer of fetch (uploads by URL, 30 s) and render (60 s) + two leases of 30 s.
     expect(loadConfig({}).sweep).toEqual({ intervalMs: 60_000, staleMs: 60_000, processingStaleMs: 120_000 });

@@ -162,6 +162,17 @@ describe('start-up failures', () => {
     expectOneLineNaming(await thumbsmith(['migrate'], env), 'DATABASE_URL');
   });
 
+  it('an unreachable PostgreSQL queue: one line naming QUEUE_URL, exit 1', async () => {
+    const env = {
+      DATA_DIR: join(await scratch(), 'data'),
+      QUEUE_URL: `postgres://postgres:pw@127.0.0.1:${await freePort()}/thumbsmith`,
+      PORT: '0',
+    };
+    const outcome = await thumbsmith(['start'], env);
+    expectOneLineNaming(outcome, 'QUEUE_URL');
+    expect(outcome.stderr).not.toContain(':pw@');
+  });
+
   it('a port already taken: one line naming PORT, exit 1, no worker started, nothing left listening', async () => {
     const taken: Server = createServer();
     await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));

@@ -1,6 +1,6 @@
 /**
  * A worker that dies mid-job, for the queue contract's crash-recovery test:
- * `node --import tsx test/support/queue-crash-child.ts <policyJson> sqlite <file>` (or `bullmq <url> <prefix>`).
+ * `node --import tsx test/support/queue-crash-child.ts <policyJson> sqlite <file>` (or `bullmq <url> <prefix or schema>`).
  * It claims one job, prints `{"claimed":id,"attempt":n}` on stdout and then hangs in the handler (renewing its
  * lease) until the parent SIGKILLs it. It exits by itself after 60 s so a failed test cannot leak it.
  */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
+import type { BullmqStore } from '../../src/adapters/bullmq/bullmq-connection.js';
 import { createBullmqJobQueue } from '../../src/adapters/bullmq/bullmq-job-queue.js';
 import { createSqliteJobQueue } from '../../src/adapters/sqlite/sqlite-job-queue.js';
 import { createRetryPolicy, type RetryPolicyConfig } from '../../src/domain/backoff.js';
@@ -49,9 +50,21 @@ export async function deleteQueuePrefix(redisUrl: string, prefix: string): Promi
   }
 }
 
+/** BullMQ on Redis under `namespace` as key prefix, or on PostgreSQL with `namespace` as schema. */
+export function bullmqStore(url: string, namespace: string): BullmqStore {
+  return /^postgres(ql)?:/.test(url)
+    ? { kind: 'postgres', url, schema: namespace }
+    : { kind: 'redis', connection: url, prefix: namespace };
+}
+
+/** A PostgreSQL schema of its own for one test (BullMQ's tables go there). */
+export function uniqueQueueSchema(): string {
+  return `tstest_${randomBytes(6).toString('hex')}`;
+}
+
 /**
  * Opens a queue from command-line style arguments, so a child process can open the same queue as its parent:
- * `sqlite <file>` or `bullmq <redisUrl> <prefix>`.
+ * `sqlite <file>` or `bullmq <redisUrl> <prefix>` or `bullmq <postgresUrl> <schema>`.
  */
 export function openQueueFromArgs(
   policyConfig: RetryPolicyConfig,
@@ -71,8 +84,8 @@ export function openQueueFromArgs(
     };
   }
   if (kind === 'bullmq' && location && prefix) {
-    const queue = createBullmqJobQueue({ connection: location, prefix, policy });
+    const queue = createBullmqJobQueue({ store: bullmqStore(location, prefix), policy });
     return { queue, close: () => queue.close() };
   }
-  throw new Error(`Expected "sqlite <file>" or "bullmq <url> <prefix>" but received ${JSON.stringify(args)}`);
+  throw new Error(`Expected "sqlite <file>" or "bullmq <url> <prefix or schema>" but received ${JSON.stringify(args)}`);
 }

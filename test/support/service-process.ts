@@ -28,9 +28,12 @@ export async function startService(
     built?: boolean;
     /** The checkout to run (default this one); `bench/bombs.ts` measures an older one with it. */
     root?: string;
+    /** How long it may take to listen (a loaded machine starting several processes at once needs more). */
+    startTimeoutMs?: number;
   } = {},
 ): Promise<ServiceProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'thumbsmith-e2e-')));
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const entry = options.built ? ['bin/thumbsmith.js'] : ['--import', 'tsx', 'src/cli.ts'];
   const child = spawn(process.execPath, [...entry, options.command ?? 'start'], {
     cwd: options.root ?? ROOT,
@@ -61,8 +64,8 @@ export async function startService(
     const timer = setTimeout(() => {
       // Never leave a half-started process behind.
       child.kill('SIGKILL');
-      reject(new Error(`service did not start in 60 s\n${stderr}`));
-    }, 60_000);
+      reject(new Error(`service did not start in ${startTimeoutMs / 1000} s\n${stderr}`));
+    }, startTimeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       let newline = buffered.indexOf('\n');

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import sharp from 'sharp';
@@ -51,6 +52,64 @@ async function adminQuery(text: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PostgreSQL: a private cluster (never the shared one on 5432) that a test may crash and restart
+
+export interface PrivatePostgres {
+  port: number;
+  /** The `postgres` database of the cluster (trust authentication on loopback). */
+  url: string;
+  /** Stops the server at once, without a checkpoint (`pg_ctl stop -m immediate`, like a crash): clients are cut. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and directory (crash recovery first); resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it and removes its directory. */
+  stop(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+/**
+ * Makes a cluster with Debian's binaries (`/usr/lib/postgresql/<newest>/bin`: initdb, pg_ctl) in a temp directory
+ * and starts it on a free loopback port. PostgreSQL refuses to run as root, so as root the cluster belongs to the
+ * `postgres` user and the binaries run through `runuser`.
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const versions = (await readdir('/usr/lib/postgresql')).sort((a, b) => Number(b) - Number(a));
+  const bin = join('/usr/lib/postgresql', versions[0] ?? '', 'bin');
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'thumbsmith-postgres-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const [uid, gid] = await Promise.all(
+      ['-u', '-g'].map(async (flag) => Number((await run('id', [flag, 'postgres'])).stdout.trim())),
+    );
+    await chown(dir, uid!, gid!);
+  }
+  const pgTool = (tool: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+  const data = join(dir, 'data');
+  await pgTool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const start = async () => {
+    await pgTool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '30', 'start']);
+  };
+  const kill = async () => {
+    await pgTool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']);
+  };
+  await start();
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    kill,
+    start,
+    async stop() {
+      await kill().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -17,16 +17,18 @@ import { createScratchDatabase, listS3Keys, type ScratchDatabase, s3ObjectBytes,
  * Every combination of the three adapters is chosen by configuration alone: `thumbsmith start` with DATABASE_URL,
  * QUEUE_URL (+ QUEUE_PREFIX) and STORAGE_URL (+ S3_ENDPOINT and AWS credentials) set or unset, nothing else. Each run
  * uploads one image, waits for `done`, downloads every thumbnail, then looks into the engines themselves: the row in
- * the database it was told to use, the job keys under the Redis prefix (or the jobs table in SQLite), and the blobs
- * in S3 (or the directory) by key and SHA-256.
+ * the database it was told to use, the job keys under the Redis prefix (or BullMQ's tables in PostgreSQL, or the jobs
+ * table in SQLite), and the blobs in S3 (or the directory) by key and SHA-256.
  */
 type DatabaseKind = 'sqlite' | 'postgres';
-type QueueKind = 'sqlite' | 'redis';
+type QueueKind = 'sqlite' | 'redis' | 'postgres';
 type StorageKind = 'fs' | 's3';
 
 const COMBINATIONS: Array<[DatabaseKind, QueueKind, StorageKind]> = [];
 for (const database of ['sqlite', 'postgres'] as const) {
-  for (const queue of ['sqlite', 'redis'] as const) {
+  // The PostgreSQL queue is tried where it is the default: in the PostgreSQL metadata database.
+  const queues = database === 'postgres' ? (['sqlite', 'redis', 'postgres'] as const) : (['sqlite', 'redis'] as const);
+  for (const queue of queues) {
     for (const storage of ['fs', 's3'] as const) COMBINATIONS.push([database, queue, storage]);
   }
 }
@@ -97,6 +99,8 @@ describe.runIf(servicesAvailable)('every adapter combination, by configuration a
       env.QUEUE_PREFIX = queuePrefix;
       cleanups.push(() => deleteQueuePrefix(TEST_REDIS_URL, queuePrefix));
     }
+    // Beside PostgreSQL the embedded queue has to be asked for; unset, the queue is PostgreSQL's.
+    if (queue === 'sqlite' && database === 'postgres') env.QUEUE_URL = 'sqlite';
     const storagePrefix = `combo-${randomBytes(4).toString('hex')}`;
     if (storage === 's3') {
       Object.assign(env, {
@@ -180,6 +184,12 @@ describe.runIf(servicesAvailable)('every adapter combination, by configuration a
       } finally {
         redis.disconnect();
       }
+    } else if (queue === 'postgres') {
+      // BullMQ's tables, in their schema (QUEUE_PREFIX's default) of the metadata database: the job came and went.
+      expect(await scratch!.query('select id from thumbsmith.job')).toEqual([]);
+      const events = await scratch!.query<{ event: string }>('select event from thumbsmith.event');
+      expect(events.map((row) => row.event)).toEqual(expect.arrayContaining(['added', 'completed']));
+      expect(existsSync(join(service.dataDir, 'queue.db'))).toBe(false);
     } else {
       // The embedded queue lives in the SQLite file: the metadata file, or DATA_DIR/queue.db next to Postgres.
       const queueFile = database === 'sqlite' ? sqliteFile : join(service.dataDir, 'queue.db');

@@ -270,8 +270,7 @@ describe.runIf(enabled)('topology: Postgres + Redis + S3, 1 api and 3 worker pro
 
     // --- the queue: nothing left waiting, running, delayed or dead
     const queue = createBullmqJobQueue({
-      connection: TEST_REDIS_URL,
-      prefix: queuePrefix,
+      store: { kind: 'redis', connection: TEST_REDIS_URL, prefix: queuePrefix },
       policy: createRetryPolicy({ maxAttempts: 5, backoffMs: 1000, backoffMaxMs: 60_000, leaseMs: LEASE_MS }),
     });
     try {

@@ -2,12 +2,11 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
-import { type BullmqConnection, closeRedisClient, createRedisClient } from './bullmq-connection.js';
+import { type BullmqStore, openBullmqClient } from './bullmq-connection.js';
 
 export interface BullmqDashboardOptions {
-  connection: BullmqConnection;
-  /** The queue's key prefix and name, as given to `createBullmqJobQueue`. */
-  prefix: string;
+  /** The queue's store, as given to `createBullmqJobQueue`. */
+  store: BullmqStore;
   /** @defaultValue 'jobs' */
   queueName?: string;
   /** Where the dashboard is mounted; its pages link to assets below it. */
@@ -23,19 +22,18 @@ export interface BullmqDashboard {
 }
 
 /**
- * bull-board over the job queue, on a Redis connection of its own. It shows (and can retry or remove) the jobs
- * that the BullMQ job queue keeps; it adds nothing to the queue's semantics.
+ * bull-board over the job queue, on a connection of its own. It shows (and can retry or remove) the jobs that the
+ * BullMQ job queue keeps; it adds nothing to the queue's semantics.
  */
 export function createBullmqDashboard(options: BullmqDashboardOptions): BullmqDashboard {
   const onError = options.onError ?? (() => {});
-  const client = createRedisClient(options.connection, 'producer');
-  client.on('error', onError);
-  const queue = new Queue(options.queueName ?? 'jobs', { connection: client, prefix: options.prefix });
+  const client = openBullmqClient(options.store, 'producer', onError);
+  const queue = new Queue(options.queueName ?? 'jobs', client.options, client.backend);
   queue.on('error', onError);
   const server = new FastifyAdapter();
   server.setBasePath(options.basePath);
   createBullBoard({
-    queues: [new BullMQAdapter(queue)],
+    queues: [new BullMQAdapter(queue as unknown as Queue)],
     // @bull-board/fastify 9.10.1 pins its own @bull-board/api 9.10.1: same shapes, separate declarations.
     serverAdapter: server as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     options: { uiConfig: { boardTitle: 'Thumbsmith queue' } },
@@ -46,7 +44,7 @@ export function createBullmqDashboard(options: BullmqDashboardOptions): BullmqDa
     close: () => {
       closed ??= (async () => {
         await queue.close().catch(onError);
-        await closeRedisClient(client);
+        await client.close();
       })();
       return closed;
     },

@@ -1,5 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { type IQueueBackend, type Job, type JobProgress, UnrecoverableError, Worker } from 'bullmq';
 import { describeError, ThumbsmithError } from '../../domain/errors.js';
 import { settleWithin, withTimeout } from '../../lib/timeout.js';
 import {
@@ -10,20 +9,22 @@ import {
   type JobHandler,
   type RetryPolicy,
 } from '../../ports/job-queue.js';
-import { closeRedisClient } from './bullmq-connection.js';
+import type { BullmqClient } from './bullmq-connection.js';
 import type { BullmqJobPayload } from './bullmq-job-payload.js';
 
 export interface BullmqJobConsumerOptions {
   queueName: string;
-  prefix: string;
-  /** The Worker's own connection (`maxRetriesPerRequest: null`); the consumer closes it when it stops. */
-  client: Redis;
+  /** The Worker's own connection; the consumer closes it when it stops. */
+  client: BullmqClient;
   concurrency: number;
   policy: RetryPolicy;
   onError: (error: unknown) => void;
   /** Called once when the consumer has stopped. */
   onStopped: () => void;
 }
+
+/** A Worker of our payloads on either backend. */
+type BullmqWorker = Worker<BullmqJobPayload, void, string, IQueueBackend, JobProgress, unknown>;
 
 /** After a stop times out and signals are aborted, how long handlers get to notice before the connection is cut. */
 const ABORT_GRACE_MS = 1_000;
@@ -36,7 +37,7 @@ const ABORT_GRACE_MS = 1_000;
 export class BullmqJobConsumer implements JobConsumer {
   readonly #options: BullmqJobConsumerOptions;
   readonly #handler: JobHandler;
-  readonly #worker: Worker<BullmqJobPayload, void>;
+  readonly #worker: BullmqWorker;
   /** Abort controllers of running handlers, by BullMQ job id. */
   readonly #controllers = new Map<string, AbortController>();
   readonly #heartbeatTimer: NodeJS.Timeout;
@@ -48,20 +49,24 @@ export class BullmqJobConsumer implements JobConsumer {
     this.#handler = handler;
     this.#options = options;
     const { policy } = options;
-    this.#worker = new Worker<BullmqJobPayload, void>(options.queueName, (job) => this.#process(job), {
-      connection: options.client,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      lockDuration: policy.leaseMs,
-      // One stalled check per lease: a crashed worker's job is back within about two leases after its lock expired.
-      stalledInterval: policy.leaseMs,
-      // Stalls count as deliveries (attempt = attemptsStarted); allowing maxAttempts of them guarantees that the
-      // handler sees `attempt > maxAttempts` before BullMQ fails the job on its own.
-      maxStalledCount: policy.maxAttempts,
-      settings: {
-        backoffStrategy: (attemptsMade, _type, _error, job) => policy.backoffMs(deliveries(job, attemptsMade)),
+    this.#worker = new Worker<BullmqJobPayload, void, string, IQueueBackend, JobProgress, unknown>(
+      options.queueName,
+      (job) => this.#process(job),
+      {
+        ...options.client.options,
+        concurrency: options.concurrency,
+        lockDuration: policy.leaseMs,
+        // One stalled check per lease: a crashed worker's job is back within about two leases after its lock expired.
+        stalledInterval: policy.leaseMs,
+        // Stalls count as deliveries (attempt = attemptsStarted); allowing maxAttempts of them guarantees that the
+        // handler sees `attempt > maxAttempts` before BullMQ fails the job on its own.
+        maxStalledCount: policy.maxAttempts,
+        settings: {
+          backoffStrategy: (attemptsMade, _type, _error, job) => policy.backoffMs(deliveries(job, attemptsMade)),
+        },
       },
-    });
+      options.client.backend,
+    );
     const beat = () => {
       this.#heartbeat = new Date();
     };
@@ -74,7 +79,7 @@ export class BullmqJobConsumer implements JobConsumer {
     for (const event of ['active', 'completed', 'failed', 'drained', 'locksRenewed'] as const) {
       this.#worker.on(event, beat);
     }
-    // Idle workers block in Redis without events; a ping keeps the heartbeat honest.
+    // Idle workers block (in Redis, or on a LISTEN in PostgreSQL) without events; a ping keeps the heartbeat honest.
     const interval = Math.min(Math.max(Math.floor(policy.leaseMs / 2), 100), 10_000);
     this.#heartbeatTimer = setInterval(() => {
       withTimeout(options.client.ping(), interval, () => new Error('ping timed out')).then(beat, () => {});
@@ -106,7 +111,7 @@ export class BullmqJobConsumer implements JobConsumer {
     }
     // When handlers ignored the abort, cutting the connection stops their lock renewal: the locks expire and
     // another worker's stalled check re-delivers the jobs.
-    await closeRedisClient(this.#options.client, closed ? 1_000 : 0);
+    await this.#options.client.close(closed ? 1_000 : 0);
     this.#options.onStopped();
   }
 

@@ -1,5 +1,4 @@
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { type IQueueBackend, Queue } from 'bullmq';
 import { errorReason } from '../../domain/dependency-errors.js';
 import { ThumbsmithError } from '../../domain/errors.js';
 import { withTimeout } from '../../lib/timeout.js';
@@ -14,22 +13,19 @@ import {
   type QueueCounts,
   type RetryPolicy,
 } from '../../ports/job-queue.js';
-import { type BullmqConnection, closeRedisClient, createRedisClient } from './bullmq-connection.js';
+import { type BullmqClient, type BullmqStore, openBullmqClient } from './bullmq-connection.js';
 import { BullmqJobConsumer } from './bullmq-job-consumer.js';
 import { type BullmqJobPayload, toBullmqJobId } from './bullmq-job-payload.js';
 
 export interface BullmqJobQueueOptions {
-  connection: BullmqConnection;
-  /**
-   * Key prefix in Redis; give each deployment (and each test) its own.
-   * @defaultValue 'thumbsmith'
-   */
-  prefix?: string;
+  /** Redis (keys under a prefix) or PostgreSQL (tables in a schema); give each deployment (and each test) its own. */
+  store: BullmqStore;
   /** @defaultValue 'jobs' */
   queueName?: string;
   policy: RetryPolicy;
   /**
-   * Bound on enqueue, counts and ping: past it they reject with `TS_QUEUE_UNAVAILABLE` (Redis down or unreachable).
+   * Bound on enqueue, counts and ping: past it they reject with `TS_QUEUE_UNAVAILABLE` (the store is down or
+   * unreachable).
    * @defaultValue 5000
    */
   commandTimeoutMs?: number;
@@ -48,39 +44,36 @@ export interface BullmqJobQueueOptions {
 }
 
 /**
- * The scale-out queue: BullMQ on Redis. Same semantics as the embedded queue (see the JobQueue port): `attempt`
- * counts deliveries including re-deliveries after a crashed worker's lock expired (BullMQ's `attemptsStarted`);
- * a throw at `attempt >= maxAttempts` makes the job dead (BullMQ's failed set, kept bounded); enqueueing the id of
- * a dead job replaces it.
+ * The scale-out queue: BullMQ on Redis or on PostgreSQL (BullMQ's own two backends behind the same Queue and
+ * Worker). Same semantics as the embedded queue (see the JobQueue port): `attempt` counts deliveries including
+ * re-deliveries after a crashed worker's lock expired (BullMQ's `attemptsStarted`); a throw at
+ * `attempt >= maxAttempts` makes the job dead (BullMQ's failed set, kept bounded); enqueueing the id of a dead job
+ * replaces it.
  */
 export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
   return new BullmqJobQueue(options);
 }
 
+/** A Queue of our payloads on either backend. */
+type BullmqQueue = Queue<BullmqJobPayload, void, string, BullmqJobPayload, void, string, IQueueBackend, unknown>;
+
 class BullmqJobQueue implements JobQueue {
   readonly #options: BullmqJobQueueOptions;
-  readonly #prefix: string;
   readonly #queueName: string;
   readonly #timeoutMs: number;
   readonly #onError: (error: unknown) => void;
-  readonly #client: Redis;
-  readonly #queue: Queue<BullmqJobPayload, void>;
+  readonly #client: BullmqClient;
+  readonly #queue: BullmqQueue;
   readonly #consumers = new Set<BullmqJobConsumer>();
   #closed: Promise<void> | undefined;
 
   constructor(options: BullmqJobQueueOptions) {
     this.#options = options;
-    this.#prefix = options.prefix ?? 'thumbsmith';
     this.#queueName = options.queueName ?? 'jobs';
     this.#timeoutMs = options.commandTimeoutMs ?? 5_000;
     this.#onError = options.onError ?? (() => {});
-    this.#client = createRedisClient(options.connection, 'producer');
-    // ioredis reports connection trouble as 'error' events; an unheard one is printed to stderr on every retry.
-    this.#client.on('error', this.#onError);
-    this.#queue = new Queue<BullmqJobPayload, void>(this.#queueName, {
-      connection: this.#client,
-      prefix: this.#prefix,
-    });
+    this.#client = openBullmqClient(options.store, 'producer', this.#onError);
+    this.#queue = new Queue(this.#queueName, this.#client.options, this.#client.backend) as BullmqQueue;
     this.#queue.on('error', this.#onError);
   }
 
@@ -110,12 +103,9 @@ class BullmqJobQueue implements JobQueue {
   consume(handler: JobHandler, options: ConsumerOptions): JobConsumer {
     this.#assertOpen();
     assertConsumerOptions(options);
-    const client = createRedisClient(this.#options.connection, 'consumer');
-    client.on('error', this.#onError);
     const consumer: BullmqJobConsumer = new BullmqJobConsumer(handler, {
       queueName: this.#queueName,
-      prefix: this.#prefix,
-      client,
+      client: openBullmqClient(this.#options.store, 'consumer', this.#onError),
       concurrency: options.concurrency,
       policy: this.#options.policy,
       onError: this.#onError,
@@ -143,7 +133,7 @@ class BullmqJobQueue implements JobQueue {
   }
 
   async ping(): Promise<void> {
-    await this.#bounded('reach Redis', async () => {
+    await this.#bounded(`reach ${this.#client.system}`, async () => {
       // Waits out the first connect (bounded by the timeout); the producer client fails fast after that.
       await this.#queue.waitUntilReady();
       await this.#client.ping();
@@ -163,7 +153,7 @@ class BullmqJobQueue implements JobQueue {
     } catch (error) {
       this.#onError(error);
     }
-    await closeRedisClient(this.#client);
+    await this.#client.close();
   }
 
   async #bounded<T>(action: string, work: () => Promise<T>): Promise<T> {
@@ -171,11 +161,15 @@ class BullmqJobQueue implements JobQueue {
       return await withTimeout(
         work(),
         this.#timeoutMs,
-        () => new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action}: Redis did not answer in time`),
+        () =>
+          new ThumbsmithError(
+            'TS_QUEUE_UNAVAILABLE',
+            `Could not ${action}: ${this.#client.system} did not answer in time`,
+          ),
       );
     } catch (error) {
       if (error instanceof ThumbsmithError) throw error;
-      // The message names Redis's address (`connect ECONNREFUSED 10.0.0.6:6379`): only the code goes in the detail.
+      // The message names the server's address (`connect ECONNREFUSED 10.0.0.6:6379`): only the code goes in the detail.
       throw new ThumbsmithError('TS_QUEUE_UNAVAILABLE', `Could not ${action} (${errorReason(error)}).`, {
         cause: error,
       });

@@ -14,7 +14,10 @@ import {
 } from '../variable.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-export type QueueConfig = { kind: 'sqlite' } | { kind: 'redis'; url: string; prefix: string };
+export type QueueConfig =
+  | { kind: 'sqlite' }
+  | { kind: 'redis'; url: string; prefix: string }
+  | { kind: 'postgres'; url: string; schema: string };
 export type StorageConfig =
   | { kind: 'fs'; root: string }
   | {
@@ -65,14 +68,14 @@ export const STORAGE = {
       'QUEUE_URL',
       undefined,
       optionalText,
-      'Job queue: unset = the SQLite database (embedded); `redis://…` = BullMQ.',
+      'Job queue: `redis://…` = BullMQ on Redis; `postgres://…` = BullMQ on PostgreSQL; `sqlite` = embedded in the SQLite file (one host only). Unset = the database: PostgreSQL with `DATABASE_URL=postgres://…`, else SQLite.',
     ),
   ),
   queuePrefix: variable(
     'QUEUE_PREFIX',
     'thumbsmith',
     queuePrefix,
-    'Redis key prefix of the BullMQ queue; give each deployment sharing one Redis its own (`[A-Za-z0-9_.:{}-]`).',
+    'Namespace of the BullMQ queue: its Redis key prefix (`[A-Za-z0-9_.:{}-]`), or on PostgreSQL the schema of its tables (a letter or `_`, then letters, digits, `_`); give each deployment sharing a server its own.',
   ),
   storageUrl: variable(
     'STORAGE_URL',
@@ -119,11 +122,12 @@ export interface StorageSection {
 export function readStorage({ read, problems, env }: Reading): StorageSection {
   const values = readAll(STORAGE, read);
   const { dataDir } = values;
+  const database = parseDatabase(values.databaseUrl, dataDir, problems);
   return {
     dataDir,
     minFreeDiskBytes: values.minFreeDiskBytes,
-    database: parseDatabase(values.databaseUrl, dataDir, problems),
-    queue: parseQueue(values.queueUrl, values.queuePrefix, problems),
+    database,
+    queue: parseQueue(values.queueUrl, values.queuePrefix, database, problems),
     storage: parseStorage(values, env, problems),
   };
 }
@@ -137,11 +141,29 @@ function parseDatabase(url: string | undefined, dataDir: string, problems: strin
   return { kind: 'sqlite', path: resolve(dataDir, 'thumbsmith.db') };
 }
 
-function parseQueue(url: string | undefined, prefix: string, problems: string[]): QueueConfig {
-  if (url === undefined || url === 'sqlite') return { kind: 'sqlite' };
-  if (/^rediss?:\/\//.test(url)) return { kind: 'redis', url, prefix };
+/**
+ * Unset, the queue lives in the metadata database: processes on different hosts that share a PostgreSQL database
+ * then share the queue too (a per-host SQLite queue beside it would leave API and workers never meeting).
+ */
+function parseQueue(
+  url: string | undefined,
+  prefix: string,
+  database: DatabaseConfig,
+  problems: string[],
+): QueueConfig {
+  if (url === 'sqlite' || (url === undefined && database.kind === 'sqlite')) return { kind: 'sqlite' };
+  const postgresUrl = url ?? (database.kind === 'postgres' ? database.url : undefined);
+  if (postgresUrl !== undefined && /^postgres(ql)?:\/\//.test(postgresUrl)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(prefix)) {
+      problems.push(
+        `QUEUE_PREFIX: the PostgreSQL queue's schema must be a letter or _, then up to 62 letters, digits or _, but received ${JSON.stringify(prefix)}`,
+      );
+    }
+    return { kind: 'postgres', url: postgresUrl, schema: prefix };
+  }
+  if (url !== undefined && /^rediss?:\/\//.test(url)) return { kind: 'redis', url, prefix };
   problems.push(
-    `QUEUE_URL: expected redis://… (or unset for the embedded queue) but received ${JSON.stringify(redact(url))}`,
+    `QUEUE_URL: expected redis://…, postgres://… or sqlite (or unset for the database's queue) but received ${JSON.stringify(redact(url ?? ''))}`,
   );
   return { kind: 'sqlite' };
 }
