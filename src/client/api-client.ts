@@ -5,7 +5,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Agent } from 'undici';
-import { ApiProblem, createThumbsmithClient, type Image, type ThumbsmithApi } from '../sdk/index.js';
+import {
+  ApiProblem,
+  type ApiProblemOptions,
+  createThumbsmithClient,
+  type Image,
+  type ThumbsmithApi,
+} from '../sdk/index.js';
 import { plainStatus, plainWords } from './plain-words.js';
 
 export type { Image };
@@ -28,7 +34,7 @@ export class ClientError extends ApiProblem {
     status: number,
     code?: string,
     detail?: string,
-    options: { cause?: unknown; retryAfterMs?: number | undefined } = {},
+    options: ApiProblemOptions & { retryAfterMs?: number | undefined } = {},
   ) {
     super(status, code, detail, options);
     this.name = 'ClientError';
@@ -39,14 +45,17 @@ export class ClientError extends ApiProblem {
     const problem = ApiProblem.of(response, body);
     const seconds = Number(response.headers.get('retry-after'));
     const retryAfterMs = Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 60) * 1000 : undefined;
-    return new ClientError(problem.status, problem.code, problem.detail, { retryAfterMs });
+    return new ClientError(problem.status, problem.code, problem.detail, {
+      retryAfterMs,
+      acceptedFormats: problem.acceptedFormats,
+    });
   }
 
   /** In plain words, for a person at a terminal. */
   get plain(): string {
     if (this.status === 0) return `Could not reach the server (${this.detail ?? 'no answer'}).`;
     if (this.code === NOT_THUMBSMITH) return `The server's answer was not understood (${this.detail}).`;
-    if (this.code) return plainWords(this.code, this.detail);
+    if (this.code) return plainWords(this.code, this.detail, this.acceptedFormats);
     return plainStatus(this.status);
   }
 

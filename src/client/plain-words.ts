@@ -62,9 +62,23 @@ const PLAIN_WORDS: Readonly<Record<string, string>> = {
   TS_RATE_LIMITED: 'Too many requests; slow down and try again shortly.',
 };
 
-/** Plain words for an error `code`; an unknown code falls back to the server's own `detail`, then a generic line. */
-export function plainWords(code: string | undefined | null, detail?: string | null): string {
+/** How people write the names of the formats the server reports (`acceptedFormats`). */
+const FORMAT_NAMES: Readonly<Record<string, string>> = { webp: 'WebP', heif: 'HEIF/HEIC' };
+
+/**
+ * Plain words for an error `code`; an unknown code falls back to the server's own `detail`, then a generic line. A
+ * refusal of bytes that are not an accepted image says what the server accepts, when it said so (`accepted`).
+ */
+export function plainWords(
+  code: string | undefined | null,
+  detail?: string | null,
+  accepted?: readonly string[] | null,
+): string {
   const known = code ? PLAIN_WORDS[code] : undefined;
+  if (known && accepted?.length && (code === 'TS_UNSUPPORTED_MEDIA' || code === 'TS_UNSUPPORTED_FORMAT')) {
+    const names = accepted.map((format) => FORMAT_NAMES[format] ?? format.toUpperCase());
+    return `${known} This server accepts ${names.join(', ')}.`;
+  }
   if (known) return known;
   if (detail) return detail;
   return 'Something went wrong.';

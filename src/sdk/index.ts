@@ -64,23 +64,41 @@ export class ApiProblem extends Error {
   readonly code: string | undefined;
   readonly detail: string | undefined;
 
-  constructor(status: number, code?: string, detail?: string, options?: { cause?: unknown }) {
+  /** What the server accepts, when it refused bytes that are not an accepted image (`acceptedFormats`). */
+  readonly acceptedFormats: readonly string[] | undefined;
+
+  constructor(status: number, code?: string, detail?: string, options: ApiProblemOptions = {}) {
     super(detail ?? (status === 0 ? 'The server could not be reached' : `HTTP ${status}`), options);
     this.name = 'ApiProblem';
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.acceptedFormats = options.acceptedFormats;
   }
 
   /** From an answer that was not a success: its parsed `error` body (openapi-fetch's) and status. */
   static of(response: Response, body: unknown): ApiProblem {
-    const problem = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; detail?: unknown };
-    return new ApiProblem(
-      response.status,
-      typeof problem.code === 'string' ? problem.code : undefined,
-      typeof problem.detail === 'string' ? problem.detail : undefined,
-    );
+    return problemFrom(response.status, body);
   }
+}
+
+export interface ApiProblemOptions {
+  cause?: unknown;
+  acceptedFormats?: readonly string[] | undefined;
+}
+
+/** The problem a parsed problem document describes; anything else (a proxy's HTML page) gives only the status. */
+export function problemFrom(status: number, body: unknown): ApiProblem {
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const accepted = problem.acceptedFormats;
+  return new ApiProblem(
+    status,
+    typeof problem.code === 'string' ? problem.code : undefined,
+    typeof problem.detail === 'string' ? problem.detail : undefined,
+    Array.isArray(accepted) && accepted.every((format) => typeof format === 'string')
+      ? { acceptedFormats: accepted }
+      : {},
+  );
 }
 
 /**

@@ -19,6 +19,17 @@ describe('error codes in plain words (CLI and web page)', () => {
     expect(ERROR_CATALOGUE.TS_UNSUPPORTED_MEDIA.title).not.toBe(plainWords('TS_UNSUPPORTED_MEDIA'));
   });
 
+  it('says what the server accepts when it refused bytes that are not an accepted image', () => {
+    expect(plainWords('TS_UNSUPPORTED_MEDIA', 'The bytes are not an image', ['jpeg', 'png', 'webp', 'heif'])).toBe(
+      'This file is not an image. This server accepts JPEG, PNG, WebP, HEIF/HEIC.',
+    );
+    expect(plainWords('TS_UNSUPPORTED_FORMAT', undefined, ['jpeg', 'svg'])).toBe(
+      'This image format is not supported. This server accepts JPEG, SVG.',
+    );
+    // Only those two refusals; a list on another code is not the server's word about formats.
+    expect(plainWords('TS_IMAGE_CORRUPT', undefined, ['jpeg'])).toBe(plainWords('TS_IMAGE_CORRUPT'));
+  });
+
   it('falls back to the server detail, then to a generic line; statuses without a document are described', () => {
     expect(plainWords('TS_SOMETHING_NEW', 'The detail.')).toBe('The detail.');
     expect(plainWords(undefined)).toBe('Something went wrong.');

@@ -161,7 +161,10 @@ describe('thumbsmith upload (CLI against a live server)', () => {
     expect(byFile['photos/bad/not-an-image.jpg']).toMatchObject({
       status: 'rejected',
       id: null,
-      error: { code: 'TS_UNSUPPORTED_MEDIA', plain: 'This file is not an image.' },
+      error: {
+        code: 'TS_UNSUPPORTED_MEDIA',
+        plain: 'This file is not an image. This server accepts JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIF/HEIC, BMP.',
+      },
     });
     expect(byFile['photos/bad/truncated.png']).toMatchObject({
       status: 'failed',

@@ -55,6 +55,14 @@ describe('the generated API client', () => {
     const missing = client.GET('/v1/images/{id}', { params: { path: { id: 'img_doesnotexist0000000000' } } });
     await expect(must(missing)).rejects.toMatchObject({ name: 'ApiProblem', status: 404, code: 'TS_NOT_FOUND' });
 
+    const text = new File([new TextEncoder().encode('%PDF-1.7 not an image\n')], 'paper.pdf');
+    const refused = must(client.POST('/v1/images', { body: { file: text }, bodySerializer: formData }));
+    await expect(refused).rejects.toMatchObject({
+      status: 415,
+      code: 'TS_UNSUPPORTED_MEDIA',
+      acceptedFormats: expect.arrayContaining(['jpeg', 'png', 'webp']),
+    });
+
     const anonymous = createThumbsmithClient({ baseUrl: server.url });
     await expect(must(anonymous.GET('/v1/images', {}))).rejects.toMatchObject({ status: 401 });
   });

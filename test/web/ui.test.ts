@@ -201,7 +201,9 @@ describe('web page in a real Chromium against a real server', () => {
     await cardState(page, 'truncated.png', 'failed');
     await cardState(page, 'photo.jpg', 'done');
 
-    expect(await card(page, 'not-an-image.jpg').locator('.reason').innerText()).toContain('This file is not an image.');
+    expect(await card(page, 'not-an-image.jpg').locator('.reason').innerText()).toContain(
+      'This file is not an image. This server accepts JPEG, PNG, WebP',
+    );
     expect(await card(page, 'truncated.png').locator('.reason').innerText()).toContain(
       'The image is damaged or incomplete, so it cannot be read.',
     );

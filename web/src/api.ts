@@ -6,6 +6,7 @@ import {
   type ImagePage,
   type ImageStatus,
   must,
+  problemFrom,
   type ThumbsmithApi,
 } from '../../src/sdk/index.js';
 import { type KeyKeeper, KeyRefused } from './auth.js';
@@ -15,7 +16,7 @@ export class ApiError extends ApiProblem {
   /** The failure in plain words, for the page. */
   get plain(): string {
     if (this.status === 0) return 'Could not reach the server. Check your connection and try again.';
-    if (this.code) return plainWords(this.code, this.detail);
+    if (this.code) return plainWords(this.code, this.detail, this.acceptedFormats);
     return plainStatus(this.status);
   }
 
@@ -39,22 +40,20 @@ async function dataOf<Data>(call: Promise<{ data?: Data; error?: unknown; respon
   } catch (error) {
     if (!(error instanceof ApiProblem)) throw error;
     if (error.status === 0 && error.cause instanceof Error) throw error.cause;
-    throw new ApiError(error.status, error.code, error.detail);
+    throw new ApiError(error.status, error.code, error.detail, { acceptedFormats: error.acceptedFormats });
   }
 }
 
 /** An ApiError from a problem document's text; anything else (a proxy's HTML page, say) gives only the status. */
 function problemOf(status: number, text: string): ApiError {
+  let body: unknown;
   try {
-    const { code, detail } = JSON.parse(text) as { code?: unknown; detail?: unknown };
-    return new ApiError(
-      status,
-      typeof code === 'string' ? code : undefined,
-      typeof detail === 'string' ? detail : undefined,
-    );
+    body = JSON.parse(text);
   } catch {
     return new ApiError(status);
   }
+  const { code, detail, acceptedFormats } = problemFrom(status, body);
+  return new ApiError(status, code, detail, { acceptedFormats });
 }
 
 export interface UploadProgress {
