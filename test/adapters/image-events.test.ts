@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryImageEvents } from '../../src/adapters/memory/memory-image-events.js';
+import { createPostgresImageEvents } from '../../src/adapters/postgres/postgres-image-events.js';
 import { createRedisImageEvents } from '../../src/adapters/redis/redis-image-events.js';
 import { describeImageEventsContract } from '../contract/image-events.contract.js';
 import { adapterEnabled, TEST_REDIS_URL } from '../support/servers.js';
+import { createScratchDatabase } from '../support/topology.js';
 
 describeImageEventsContract('in-process', async (retention) => {
   const events = createMemoryImageEvents(retention);
@@ -55,5 +57,23 @@ describe.runIf(adapterEnabled('redis'))('Redis stream that lost its data', () =>
       await admin.del(key);
       admin.disconnect();
     }
+  });
+});
+
+describe.runIf(adapterEnabled('postgres'))('PostgreSQL table and LISTEN/NOTIFY', () => {
+  describeImageEventsContract('postgres', async (retention) => {
+    // A database of its own per test: parallel test files share the server, and the table name is fixed.
+    const database = await createScratchDatabase();
+    const publisher = createPostgresImageEvents({ url: database.url, ...retention });
+    const subscriber = createPostgresImageEvents({ url: database.url, ...retention });
+    return {
+      publisher,
+      subscriber,
+      async cleanup() {
+        await publisher.close();
+        await subscriber.close();
+        await database.drop();
+      },
+    };
   });
 });
