@@ -14,6 +14,8 @@ import { createPostgresPool } from './postgres-pool.js';
 export interface PostgresImageEventsOptions extends ImageEventRetention {
   /** `postgres://…` (the queue's database: the events travel with the queue). */
   url: string;
+  /** The schema of the tables (`QUEUE_PREFIX`, beside BullMQ's); one per deployment sharing a database. */
+  schema: string;
   /** At most this many rows are deleted by one publish, so a backlog is trimmed over several. @defaultValue 1000 */
   trimBatch?: number;
   /** Errors the transport survives (a lost LISTEN connection is made again and catches up by id). @defaultValue ignore */
@@ -21,12 +23,13 @@ export interface PostgresImageEventsOptions extends ImageEventRetention {
 }
 
 /**
- * ImageEvents on PostgreSQL (the Redis-free scale-out): a publish inserts a row into `image_events` and sends
- * `NOTIFY image_events` in the same transaction; each process holds one LISTEN connection that, on any notification,
- * reads the rows after the last one it delivered, so merged or lost notifications (a reconnect) lose no event.
+ * ImageEvents on PostgreSQL (the Redis-free scale-out): a publish inserts a row into `<schema>.image_events` and
+ * sends `NOTIFY image_events` in the same transaction; each process holds one LISTEN connection that, on a
+ * notification for its schema, reads the rows after the last one it delivered, so merged or lost notifications (a
+ * reconnect) lose no event. Retention is enforced on publish (and before a resume), at most `trimBatch` rows at a time.
  *
- * The table is made by the adapter (`create table if not exists`), not by the metadata migrations: it lives in the
- * queue's database, which need not be the metadata's. Ids are `<table oid>.<row id>`: a table made again (dropped, a
+ * The tables are made by the adapter (`create … if not exists`, like BullMQ's beside them), not by the metadata
+ * migrations: they live in the queue's database and schema, which need not be the metadata's. Ids are `<table oid>.<row id>`: a table made again (dropped, a
  * restored database) has another oid, so an id from before is unknown rather than compared with a restarted sequence.
  *
  * Publishes take one transaction-level advisory lock before inserting, so rows become visible in id order: a reader
@@ -38,45 +41,67 @@ export function createPostgresImageEvents(options: PostgresImageEventsOptions): 
 }
 
 const CHANNEL = 'image_events';
+/** The LISTEN connection's `application_name`, to find it in `pg_stat_activity`. */
+export const LISTENER_NAME = 'thumbsmith image events';
 const KINDS: ReadonlySet<string> = new Set<string>([...IMAGE_STATUSES, 'deleted']);
 // A positive oid (uint32) and a positive bigserial; anything longer cannot be one of ours.
 const ID = /^([1-9][0-9]{0,9})\.([1-9][0-9]{0,18})$/;
 const READ_BATCH = 1000;
 const RECONNECT_MS = { first: 250, max: 5000 };
 
-/** Made once per database, under a lock: `create … if not exists` alone races between processes starting at once. */
-const SCHEMA = `
-  select pg_advisory_xact_lock(hashtext('thumbsmith.image_events.schema'));
-  create table if not exists image_events (
-    id bigserial primary key,
-    tenant text not null,
-    image_id text not null,
-    kind text not null,
-    at text not null,
-    published_at timestamptz not null default now()
-  );
-  create index if not exists image_events_published_at on image_events (published_at);
-  create table if not exists image_events_trimmed (
-    only_row boolean primary key default true check (only_row),
-    up_to bigint not null
-  );
-  insert into image_events_trimmed (up_to) values (0) on conflict do nothing;
-`;
-
-/** Deletes what is outside the retention (both bounds, at most $3 rows) and raises the trimmed watermark. */
-const TRIM = `
-  with doomed as (
-    select id from image_events
-    where published_at < now() - make_interval(secs => $1::double precision / 1000)
-       or id <= coalesce((select id from image_events order by id desc offset $2 limit 1), 0)
-    order by id
-    limit $3
-  ), dropped as (
-    delete from image_events where id in (select id from doomed) returning id
-  )
-  update image_events_trimmed set up_to = greatest(up_to, (select max(id) from dropped))
-  where exists (select 1 from dropped)
-`;
+/** The SQL of one deployment's tables, in its schema (`QUEUE_PREFIX`, beside BullMQ's). */
+function statements(schema: string) {
+  const events = `${pg.escapeIdentifier(schema)}.image_events`;
+  const trimmed = `${pg.escapeIdentifier(schema)}.image_events_trimmed`;
+  const lock = (purpose: string) =>
+    `select pg_advisory_xact_lock(hashtext(${pg.escapeLiteral(`${schema}.image_events.${purpose}`)}))`;
+  return {
+    events,
+    /** Made under a lock: `create … if not exists` alone races between processes starting at once. */
+    schema: `begin;
+      ${lock('schema')};
+      create schema if not exists ${pg.escapeIdentifier(schema)};
+      create table if not exists ${events} (
+        id bigserial primary key,
+        tenant text not null,
+        image_id text not null,
+        kind text not null,
+        at text not null,
+        published_at timestamptz not null default now()
+      );
+      create index if not exists image_events_published_at on ${events} (published_at);
+      create table if not exists ${trimmed} (
+        only_row boolean primary key default true check (only_row),
+        up_to bigint not null
+      );
+      insert into ${trimmed} (up_to) values (0) on conflict do nothing;
+      commit;`,
+    /** Held until commit: ids are then given (and become visible) in commit order. */
+    publishLock: lock('publish'),
+    /** Notifies with the schema as payload, so deployments sharing a database ignore each other's. */
+    insert: `with inserted as (insert into ${events} (tenant, image_id, kind, at) values ($1, $2, $3, $4) returning id)
+      select id::text as id, pg_notify('${CHANNEL}', ${pg.escapeLiteral(schema)}) from inserted`,
+    /** Deletes what is outside the retention (both bounds, at most $3 rows) and raises the trimmed watermark. */
+    trim: `with doomed as (
+        select id from ${events}
+        where published_at < now() - make_interval(secs => $1::double precision / 1000)
+           or id <= coalesce((select id from ${events} order by id desc offset $2 limit 1), 0)
+        order by id
+        limit $3
+      ), dropped as (
+        delete from ${events} where id in (select id from doomed) returning id
+      )
+      update ${trimmed} set up_to = greatest(up_to, (select max(id) from dropped))
+      where exists (select 1 from dropped)`,
+    /** The highest id trimmed, and the newest id given (which may itself be trimmed). */
+    bounds: `select up_to::text as trimmed, greatest(up_to, (select coalesce(max(id), 0) from ${events}))::text as newest
+      from ${trimmed}`,
+    newest: `select coalesce(max(id), 0)::text as newest from ${events}`,
+    /** A batch of rows after $1, oldest first (ordered by the column: `id` alone would sort the text alias). */
+    rowsAfter: `select id::text as id, tenant, image_id, kind, at from ${events}
+      where id > $1 order by ${events}.id limit ${READ_BATCH}`,
+  };
+}
 
 interface Row {
   id: string;
@@ -85,10 +110,6 @@ interface Row {
   kind: string;
   at: string;
 }
-
-/** A batch of rows after $1, oldest first (ordered by the column: `id` alone would sort the text alias). */
-const ROWS_AFTER = `select id::text as id, tenant, image_id, kind, at from image_events
-  where id > $1 order by image_events.id limit ${READ_BATCH}`;
 
 /** A subscription: live events wait in `pending` until its replay has been delivered. */
 interface Subscriber {
@@ -101,6 +122,7 @@ interface Subscriber {
 class PostgresImageEvents implements ImageEvents {
   readonly #options: PostgresImageEventsOptions;
   readonly #pool: pg.Pool;
+  readonly #sql: ReturnType<typeof statements>;
   readonly #subscribers = new Set<Subscriber>();
   #schema: Promise<string> | undefined;
   #listening: Promise<void> | undefined;
@@ -115,6 +137,7 @@ class PostgresImageEvents implements ImageEvents {
 
   constructor(options: PostgresImageEventsOptions) {
     this.#options = options;
+    this.#sql = statements(options.schema);
     this.#pool = createPostgresPool({ url: options.url, maxConnections: 4 }, (error) => this.#onError(error));
   }
 
@@ -124,14 +147,15 @@ class PostgresImageEvents implements ImageEvents {
     const client = await this.#pool.connect();
     try {
       await client.query('begin');
-      await client.query(`select pg_advisory_xact_lock(hashtext('thumbsmith.image_events.publish'))`);
-      const { rows } = await client.query<{ id: string }>(
-        `with inserted as (insert into image_events (tenant, image_id, kind, at) values ($1, $2, $3, $4) returning id)
-         select id::text as id, pg_notify('${CHANNEL}', id::text) from inserted`,
-        [event.tenant, event.imageId, event.kind, event.at],
-      );
+      await client.query(this.#sql.publishLock);
+      const { rows } = await client.query<{ id: string }>(this.#sql.insert, [
+        event.tenant,
+        event.imageId,
+        event.kind,
+        event.at,
+      ]);
       const { retentionMs, maxCount, trimBatch = 1000 } = this.#options;
-      await client.query(TRIM, [retentionMs, maxCount, trimBatch]);
+      await client.query(this.#sql.trim, [retentionMs, maxCount, trimBatch]);
       await client.query('commit');
       const id = (rows[0] as { id: string }).id;
       return Object.freeze({
@@ -205,8 +229,10 @@ class PostgresImageEvents implements ImageEvents {
     this.#schema ??= (async () => {
       const client = await this.#pool.connect();
       try {
-        await client.query(`begin; ${SCHEMA} commit;`);
-        const { rows } = await client.query<{ oid: string }>(`select 'image_events'::regclass::oid::text as oid`);
+        await client.query(this.#sql.schema);
+        const { rows } = await client.query<{ oid: string }>('select $1::regclass::oid::text as oid', [
+          this.#sql.events,
+        ]);
         return (rows[0] as { oid: string }).oid;
       } catch (error) {
         await client.query('rollback').catch(() => {});
@@ -228,15 +254,12 @@ class PostgresImageEvents implements ImageEvents {
    */
   async #retainedAfter(after: bigint, epoch: string): Promise<ImageEvent[] | undefined> {
     const { retentionMs, maxCount, trimBatch = 1000 } = this.#options;
-    await this.#pool.query(TRIM, [retentionMs, maxCount, trimBatch]);
+    await this.#pool.query(this.#sql.trim, [retentionMs, maxCount, trimBatch]);
     const client = await this.#pool.connect();
     try {
       // One snapshot: no trim or publish falls between the bounds and the rows.
       await client.query('begin isolation level repeatable read read only');
-      const bounds = await client.query<{ trimmed: string; newest: string }>(
-        `select up_to::text as trimmed, greatest(up_to, (select coalesce(max(id), 0) from image_events))::text as newest
-         from image_events_trimmed`,
-      );
+      const bounds = await client.query<{ trimmed: string; newest: string }>(this.#sql.bounds);
       const { trimmed, newest } = bounds.rows[0] as { trimmed: string; newest: string };
       if (after < BigInt(trimmed) || after > BigInt(newest)) {
         await client.query('commit');
@@ -244,7 +267,7 @@ class PostgresImageEvents implements ImageEvents {
       }
       const events: ImageEvent[] = [];
       for (let from = after; ; ) {
-        const { rows } = await client.query<Row>(ROWS_AFTER, [from.toString()]);
+        const { rows } = await client.query<Row>(this.#sql.rowsAfter, [from.toString()]);
         for (const row of rows) events.push(...this.#toEvents(row, epoch));
         if (rows.length < READ_BATCH) break;
         from = BigInt((rows.at(-1) as Row).id);
@@ -274,17 +297,17 @@ class PostgresImageEvents implements ImageEvents {
   /** Connects and LISTENs; on the first connection starts at the newest row, on a later one catches up from where it was. */
   async #listen(first: boolean): Promise<void> {
     await this.#ensureSchema();
-    const client = new pg.Client({ connectionString: this.#options.url });
+    const client = new pg.Client({ connectionString: this.#options.url, application_name: LISTENER_NAME });
     client.on('error', (error) => this.#onError(error));
-    client.on('notification', () => this.#read());
+    client.on('notification', ({ payload }) => {
+      if (payload === this.#options.schema) this.#read();
+    });
     client.on('end', () => this.#lost(client));
     try {
       await client.connect();
       await client.query(`listen ${CHANNEL}`);
       if (first) {
-        const { rows } = await client.query<{ newest: string }>(
-          'select coalesce(max(id), 0)::text as newest from image_events',
-        );
+        const { rows } = await client.query<{ newest: string }>(this.#sql.newest);
         this.#position = BigInt((rows[0] as { newest: string }).newest);
       }
     } catch (error) {
@@ -332,7 +355,7 @@ class PostgresImageEvents implements ImageEvents {
         try {
           const epoch = await this.#ensureSchema();
           for (;;) {
-            const { rows } = await this.#pool.query<Row>(ROWS_AFTER, [this.#position.toString()]);
+            const { rows } = await this.#pool.query<Row>(this.#sql.rowsAfter, [this.#position.toString()]);
             for (const row of rows) {
               this.#position = BigInt(row.id);
               for (const event of this.#toEvents(row, epoch))
