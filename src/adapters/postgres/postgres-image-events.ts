@@ -81,11 +81,15 @@ function statements(schema: string) {
     /** Notifies with the schema as payload, so deployments sharing a database ignore each other's. */
     insert: `with inserted as (insert into ${events} (tenant, image_id, kind, at) values ($1, $2, $3, $4) returning id)
       select id::text as id, pg_notify('${CHANNEL}', ${pg.escapeLiteral(schema)}) from inserted`,
-    /** Deletes what is outside the retention (both bounds, at most $3 rows) and raises the trimmed watermark. */
+    /**
+     * Deletes what is outside the retention (both bounds, at most $3 rows) and raises the trimmed watermark. The count
+     * bound is on ids (cheap on every publish): ids are dense under the publish lock, and a gap (a rolled-back insert)
+     * only keeps fewer.
+     */
     trim: `with doomed as (
         select id from ${events}
         where published_at < now() - make_interval(secs => $1::double precision / 1000)
-           or id <= coalesce((select id from ${events} order by id desc offset $2 limit 1), 0)
+           or id <= (select max(id) from ${events}) - $2
         order by id
         limit $3
       ), dropped as (
@@ -138,7 +142,8 @@ class PostgresImageEvents implements ImageEvents {
   constructor(options: PostgresImageEventsOptions) {
     this.#options = options;
     this.#sql = statements(options.schema);
-    this.#pool = createPostgresPool({ url: options.url, maxConnections: 4 }, (error) => this.#onError(error));
+    // Publishes run one at a time anyway (the lock); room for one beside them and for the LISTEN side's reads.
+    this.#pool = createPostgresPool({ url: options.url, maxConnections: 3 }, (error) => this.#onError(error));
   }
 
   async publish(event: NewImageEvent): Promise<ImageEvent> {
@@ -154,8 +159,7 @@ class PostgresImageEvents implements ImageEvents {
         event.kind,
         event.at,
       ]);
-      const { retentionMs, maxCount, trimBatch = 1000 } = this.#options;
-      await client.query(this.#sql.trim, [retentionMs, maxCount, trimBatch]);
+      await this.#trim(client);
       await client.query('commit');
       const id = (rows[0] as { id: string }).id;
       return Object.freeze({
@@ -253,8 +257,7 @@ class PostgresImageEvents implements ImageEvents {
    * (a table made again since, or an id never given). Trimmed first, so an id that is too old by now says so.
    */
   async #retainedAfter(after: bigint, epoch: string): Promise<ImageEvent[] | undefined> {
-    const { retentionMs, maxCount, trimBatch = 1000 } = this.#options;
-    await this.#pool.query(this.#sql.trim, [retentionMs, maxCount, trimBatch]);
+    await this.#trim(this.#pool);
     const client = await this.#pool.connect();
     try {
       // One snapshot: no trim or publish falls between the bounds and the rows.
@@ -371,6 +374,11 @@ class PostgresImageEvents implements ImageEvents {
     })().finally(() => {
       this.#reading = undefined;
     });
+  }
+
+  async #trim(on: pg.Pool | pg.PoolClient): Promise<void> {
+    const { retentionMs, maxCount, trimBatch = 1000 } = this.#options;
+    await on.query(this.#sql.trim, [retentionMs, maxCount, trimBatch]);
   }
 
   #toEvents(row: Row, epoch: string): ImageEvent[] {
