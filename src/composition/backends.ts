@@ -92,16 +92,16 @@ async function openBullmqQueue(section: BullmqSection, context: BackendContext, 
 }
 
 /**
- * The events travel with the queue: a Redis stream beside the Redis one; in-process otherwise, where a waiter in
- * another process learns of a change when it re-reads the row (every 2 s).
+ * The events travel with the queue: a Redis stream beside the Redis one, a table with LISTEN/NOTIFY in the PostgreSQL
+ * queue's schema beside that one; in-process beside the embedded queue (API and workers share the process).
  */
 const EVENTS: PerKind<QueueConfig, [BackendContext, EventsConfig], Promise<ImageEvents>> = {
   sqlite: async (_section, context, retention) =>
     (await import('../adapters/memory/index.js')).open(retention, context),
   redis: async (section, context, retention) =>
     (await import('../adapters/redis/index.js')).open({ ...section, ...retention }, context),
-  postgres: async (_section, context, retention) =>
-    (await import('../adapters/memory/index.js')).open(retention, context),
+  postgres: async ({ url, schema }, context, retention) =>
+    (await import('../adapters/postgres/index.js')).openEvents({ url, schema, ...retention }, context),
 };
 
 /** bull-board is served for the Redis queue only (it is not tried on BullMQ's PostgreSQL backend). */

@@ -1,6 +1,8 @@
 import type { OpenContext } from '../../lib/closers.js';
+import type { ImageEventRetention, ImageEvents } from '../../ports/image-events.js';
 import { type DatabasePorts, withSecurityStores } from '../sql/index.js';
 import { createPostgresKysely } from '../sql/postgres-kysely.js';
+import { createPostgresImageEvents } from './postgres-image-events.js';
 import { createPostgresMetadataStore, migratePostgresDatabase } from './postgres-metadata-store.js';
 import { createPostgresPool, type PostgresPoolOptions } from './postgres-pool.js';
 
@@ -24,4 +26,20 @@ export async function migrate(
   { logger }: Pick<OpenContext, 'logger'>,
 ): Promise<string[]> {
   return migratePostgresDatabase(section.url, (error, message) => logger.warn({ err: error }, message));
+}
+
+/** The events' database and schema (the PostgreSQL queue's), and how long events are kept. */
+export interface PostgresEventsSection extends ImageEventRetention {
+  url: string;
+  schema: string;
+}
+
+/** Status events in a table of the queue's schema, woken by LISTEN/NOTIFY (the Redis-free scale-out). */
+export function openEvents(section: PostgresEventsSection, { logger, closers }: OpenContext): ImageEvents {
+  const events = createPostgresImageEvents({
+    ...section,
+    onError: (error) => logger.warn({ err: error }, 'image events connection error'),
+  });
+  closers.add('image events', () => events.close());
+  return events;
 }
