@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import ipaddr from 'ipaddr.js';
 import { ThumbsmithError } from '../domain/errors.js';
 import type { QueueCounts } from '../ports/job-queue.js';
 import { RATE_LIMIT_WINDOW_SECONDS, type RateLimitState, type RateLimitStore } from '../ports/rate-limit-store.js';
@@ -146,7 +147,7 @@ export const rateLimitPlugin = fp(
         });
       }
     };
-    const addressOf = (request: FastifyRequest) => [`ip:${request.ip}`];
+    const addressOf = (request: FastifyRequest) => [`ip:${clientAddressKey(request.ip)}`];
     const keyOf = (request: FastifyRequest) => (request.apiKeyId ? [`key:${request.apiKeyId}`] : []);
     const isUpload = (request: FastifyRequest) =>
       request.method === 'POST' && request.routeOptions.url === '/v1/images';
@@ -173,3 +174,16 @@ export const rateLimitPlugin = fp(
   },
   { name: 'thumbsmith-rate-limit', fastify: '5.x' },
 );
+
+/**
+ * The address a client is counted under: an IPv4 address as it is (an IPv4-mapped IPv6 one as IPv4), an IPv6 address
+ * by its /64 — one host or network usually holds a whole /64, so counting each of its 2^64 addresses apart would let
+ * it bypass the limit and fill the store with a key per request.
+ */
+export function clientAddressKey(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const address = ipaddr.process(ip);
+  if (address.kind() === 'ipv4') return address.toString();
+  const network = (address as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16));
+  return `${network.join(':')}::/64`;
+}
